@@ -1,0 +1,281 @@
+"""Ruanzhu settings: one module, every value read from the environment.
+
+RUANZHU_ENVIRONMENT chooses the defaults: ``development`` (the default) runs out of the box with embedded
+SQLite, in-process tasks and development keys; ``production`` requires every secret and turns on the
+transport-security settings. Any single value can still be set through its own variable, and any secret can
+be read from a file named by ``<NAME>_FILE``.
+"""
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from config.env import Env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = Env()
+
+ENVIRONMENT = env.choice("RUANZHU_ENVIRONMENT", ("development", "production"), "development")
+PRODUCTION = ENVIRONMENT == "production"
+
+DEBUG = env.bool("DJANGO_DEBUG", not PRODUCTION)
+SECRET_KEY = env.secret("DJANGO_SECRET_KEY", dev_default="dev-only-secret-key-not-for-production-use-0123456789")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env.str("RUANZHU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DATA_DIR = Path(env.str("RUANZHU_DATA_DIR", str(BASE_DIR / "var")))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "ruanzhu.core",
+    "ruanzhu.accounts",
+    "ruanzhu.otp",
+    "ruanzhu.filings",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ruanzhu.accounts.middleware.SessionLifetimeMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees the outcome of authentication in the views.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "ruanzhu" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ruanzhu.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------------------------
+DATABASE_URL = env.str("DATABASE_URL", "")
+if DATABASE_URL:
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env.int("DB_CONN_MAX_AGE", 60))}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env.str("SQLITE_PATH", str(DATA_DIR / "ruanzhu.sqlite3")),
+            "OPTIONS": {
+                # WAL lets readers go on while one writer commits; IMMEDIATE takes the write lock at BEGIN so
+                # that two writers queue instead of failing with "database is locked" half-way.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, Celery --------------------------------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ruanzhu"}}
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", not (REDIS_URL or env.str("CELERY_BROKER_URL", "")))
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+
+# --- Authentication -------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "ruanzhu.accounts.backends.IdentifierBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "filings:catalog"
+LOGOUT_REDIRECT_URL = "home"
+
+# Sessions: 30 minutes idle (the cookie is renewed on every request) and 12 hours from login at the most.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Login throttling: after 5 failures for one (username, IP) each further try waits longer; 100 consecutive
+# failures lock the account itself until the owner resets the password with an SMS code.
+AXES_FAILURE_LIMIT = env.int("LOGIN_THROTTLE_AFTER", 5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = "ruanzhu.accounts.throttle.cooloff_time"
+AXES_LOCKOUT_CALLABLE = "ruanzhu.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "identifier"
+AXES_USERNAME_CALLABLE = "ruanzhu.accounts.throttle.identifier_key"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", 0)
+ACCOUNT_LOCK_AFTER = env.int("ACCOUNT_LOCK_AFTER", 100)
+
+OTP_TOTP_ISSUER = "Ruanzhu 软著"
+
+# --- One-time codes and SMS -----------------------------------------------------------------------------------
+OTP_CODE_TTL_SECONDS = env.int("OTP_CODE_TTL_SECONDS", 5 * 60)
+OTP_CODE_MAX_ATTEMPTS = env.int("OTP_CODE_MAX_ATTEMPTS", 5)
+OTP_SEND_LIMITS_PER_PHONE = env.str("OTP_SEND_LIMITS_PER_PHONE", "1/60,5/3600,10/86400")
+OTP_SEND_LIMITS_PER_IP = env.str("OTP_SEND_LIMITS_PER_IP", "20/3600,50/86400")
+OTP_SEND_LIMITS_PER_ACCOUNT = env.str("OTP_SEND_LIMITS_PER_ACCOUNT", "10/3600,20/86400")
+OTP_DAILY_BUDGET = env.int("OTP_DAILY_BUDGET", 100_000)
+SMS_BACKEND = env.str("SMS_BACKEND", "ruanzhu.otp.backends.OutboxBackend")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", "")
+SMS_HTTP_KEY_ID = env.str("SMS_HTTP_KEY_ID", "")
+SMS_HTTP_SECRET = env.secret("SMS_HTTP_SECRET", dev_default="", required=False)
+SMS_HTTP_SIGN_NAME = env.str("SMS_HTTP_SIGN_NAME", "软著登记")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", 5.0)
+
+# --- Personal data ------------------------------------------------------------------------------------------
+# Keys for field encryption (a comma-separated list of Fernet keys, newest first, for rotation) and for the
+# blind index. They live in the environment or a mounted secret, never in the database.
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS",
+    [] if PRODUCTION else ["ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZHU="],
+    secret=True,
+)
+BLIND_INDEX_KEY = env.secret("BLIND_INDEX_KEY", dev_default="dev-only-blind-index-key")
+OTP_HMAC_KEY = env.secret("OTP_HMAC_KEY", dev_default="dev-only-otp-hmac-key")
+if PRODUCTION and not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production.")
+
+# --- Internationalisation ---------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "ruanzhu" / "locale"]
+LANGUAGE_COOKIE_NAME = "ruanzhu_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and private files -----------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", str(DATA_DIR / "static")))
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", str(DATA_DIR / "private")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": PRIVATE_MEDIA_ROOT}},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+if env.str("AWS_STORAGE_BUCKET_NAME", ""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", ""),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+        },
+    }
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+
+# --- Email ------------------------------------------------------------------------------------------------------
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.secret("EMAIL_HOST_PASSWORD", dev_default="", required=False)
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "noreply@ruanzhu.localhost")
+
+# --- Security ---------------------------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", PRODUCTION)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+if env.bool("BEHIND_TLS_PROXY", PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# --- Working days -----------------------------------------------------------------------------------------------
+IDENTITY_REVIEW_WORKING_DAYS = env.int("IDENTITY_REVIEW_WORKING_DAYS", 3)

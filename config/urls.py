@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+from ruanzhu.core import views as core_views
+
+# The admin is staff-only and, like every staff page, refuses a session without the second factor.
+admin.site.__class__ = OTPAdminSite
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("ruanzhu.accounts.urls")),
+    path("services/", include("ruanzhu.filings.urls")),
+    path("otp/", include("ruanzhu.otp.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("dev/", include("ruanzhu.otp.dev_urls"))]
