@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("ruanzhu.accounts.urls")),
     path("services/", include("ruanzhu.filings.urls")),
     path("otp/", include("ruanzhu.otp.urls")),
+    path("staff/", include("ruanzhu.staff.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ruanzhu.filings import views
 
 app_name = "filings"
-urlpatterns: list = []
+urlpatterns = [
+    path("software/", views.catalog, name="catalog"),
+    path("software/verify-first/", views.verification_required, name="verification_required"),
+    path("software/<str:code>/start/", views.start, name="start"),
+]

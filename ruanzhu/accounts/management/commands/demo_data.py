@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+
+from ruanzhu.accounts.demo import DEMO_PASSWORD, demo_accounts_ensure
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts (idempotent) and print how to log in with them."
+
+    def handle(self, *args, **options):
+        logins = demo_accounts_ensure()
+        self.stdout.write(self.style.MIGRATE_HEADING("Demo accounts (password for all: %s)" % DEMO_PASSWORD))
+        for login in logins:
+            account = login.account
+            line = f"  {account.username:<10} {account.phone}  {account.role}"
+            if account.institution_name:
+                line += f"（{account.institution_name}）"
+            self.stdout.write(line)
+            if login.totp_secret:
+                self.stdout.write(f"             TOTP secret {login.totp_secret}")
+                self.stdout.write(f"             {login.totp_url}")
+        self.stdout.write("Portal: http://127.0.0.1:8000  ·  staff login: /accounts/staff/login/  ·  SMS outbox: /dev/outbox/")
