@@ -179,6 +179,9 @@ SMS_HTTP_KEY_ID = env.str("SMS_HTTP_KEY_ID", "")
 SMS_HTTP_SECRET = env.secret("SMS_HTTP_SECRET", dev_default="", required=False)
 SMS_HTTP_SIGN_NAME = env.str("SMS_HTTP_SIGN_NAME", "软著登记")
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", 5.0)
+# Transient delivery failures (timeouts, 5xx) are retried this many times, after 10 s, 20 s, 40 s ...
+SMS_DELIVERY_MAX_RETRIES = env.int("SMS_DELIVERY_MAX_RETRIES", 3)
+SMS_DELIVERY_RETRY_DELAY_SECONDS = env.int("SMS_DELIVERY_RETRY_DELAY_SECONDS", 10)
 
 # --- Personal data ------------------------------------------------------------------------------------------
 # Keys for field encryption (a comma-separated list of Fernet keys, newest first, for rotation) and for the

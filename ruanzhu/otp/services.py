@@ -1,0 +1,277 @@
+"""Issue, send and check one-time codes.
+
+Other apps call only ``code_send`` and ``code_verify``. Codes are bound to (phone, purpose, subject), stored as
+an HMAC under ``OTP_HMAC_KEY`` and delivered after the commit by ``sms_deliver_task``.
+"""
+
+import hashlib
+import hmac
+import logging
+import math
+import re
+import secrets
+from datetime import datetime, time, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ruanzhu.accounts.phones import phone_index
+from ruanzhu.core.crypto import blind_index
+from ruanzhu.otp.backends import SmsDeliveryError, get_backend
+from ruanzhu.otp.limits import format_wait, rules_from_settings
+from ruanzhu.otp.models import OneTimeCode, OutboxMessage, Purpose, SendBudgetDay, SmsMessage
+
+logger = logging.getLogger(__name__)
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+CODE_FORMAT = re.compile(r"^\d{6}$")
+IP_INDEX_PURPOSE = "otp-send-ip"
+SUBJECT_MAX_LENGTH = 100
+
+CODE_WRONG = _("验证码不正确，请检查后重新输入。")
+CODE_EXPIRED = _("验证码已过期，请重新获取。")
+CODE_EXHAUSTED = _("验证码输错次数过多，已失效，请重新获取。")
+
+
+class SendRefused(Exception):
+    """A code was not sent; ``message`` tells the user why and ``retry_after`` how many seconds to wait."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+class CodeRejected(Exception):
+    """A code did not verify; ``message`` is safe to show to the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def code_send(*, phone: str, purpose: str, subject: str = "", ip: str | None = None, account=None) -> None:
+    """Issue a new code for (phone, purpose, subject), void the previous one, and send it after the commit."""
+    purpose = Purpose(purpose)
+    _check_binding(phone=phone, subject=subject)
+    index = phone_index(phone)
+    ip_index = blind_index(ip, purpose=IP_INDEX_PURPOSE) if ip else ""
+    with transaction.atomic():
+        now = timezone.now()
+        budget_day = _lock_budget_day(now)
+        _enforce_limits(now=now, budget_day=budget_day, phone_index=index, ip_index=ip_index, account=account)
+
+        code = f"{secrets.randbelow(10**6):06d}"
+        OneTimeCode.objects.filter(
+            phone_index=index, purpose=purpose, subject=subject, status=OneTimeCode.Status.ACTIVE
+        ).update(status=OneTimeCode.Status.VOIDED)
+        OneTimeCode.objects.create(
+            phone_index=index,
+            purpose=purpose,
+            subject=subject,
+            code_hash=_code_hash(code, phone_index=index, purpose=purpose, subject=subject),
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.OTP_CODE_TTL_SECONDS),
+        )
+        message = SmsMessage.objects.create(
+            phone=phone,
+            phone_index=index,
+            body=_message_body(code=code, purpose=purpose),
+            purpose=purpose,
+            ip_index=ip_index,
+            account=account if account is not None and account.pk else None,
+            created_at=now,
+        )
+        SendBudgetDay.objects.filter(pk=budget_day.pk).update(sent=F("sent") + 1)
+        # Delivery waits for the commit so that a rolled-back request sends nothing; "robust" keeps a
+        # delivery error (the task runs in-process in the embedded default) from failing the request itself.
+        transaction.on_commit(partial(_schedule_delivery, message.pk), robust=True)
+    logger.info("otp code issued: purpose=%s message=%s", purpose.value, message.pk)
+
+
+def code_verify(*, phone: str, purpose: str, code: str, subject: str = "") -> None:
+    """Consume the code issued for (phone, purpose, subject) if ``code`` matches it; raise CodeRejected otherwise.
+
+    A wrong guess is counted in the database: call this outside your own transaction, or catch CodeRejected
+    inside it, so that rolling back does not forget the guess.
+    """
+    purpose = Purpose(purpose)
+    refusal = _code_check(phone_index=phone_index(phone), purpose=purpose, subject=subject, code=code)
+    if refusal is not None:
+        logger.info("otp code rejected: purpose=%s", purpose.value)
+        raise CodeRejected(str(refusal))
+
+
+def sms_message_deliver(*, message_id: int, final_attempt: bool) -> None:
+    """Hand a queued message to the SMS backend and record the outcome.
+
+    Raise SmsDeliveryError for a transient failure when another attempt will follow, so that the task retries.
+    """
+    message = SmsMessage.objects.filter(pk=message_id).first()
+    if message is None or message.status != SmsMessage.Status.QUEUED:
+        # Already settled: a redelivered task (acks_late) must not send the code twice.
+        return
+    attempts = message.delivery_attempts + 1
+    try:
+        reference = get_backend().send(phone=message.phone, body=message.body, reference=str(message.pk))
+    except SmsDeliveryError as exc:
+        if exc.transient and not final_attempt:
+            SmsMessage.objects.filter(pk=message.pk).update(
+                delivery_attempts=attempts, error=exc.reason[:200]
+            )
+            logger.warning("sms delivery failed, will retry: message=%s reason=%s", message.pk, exc.reason)
+            raise
+        SmsMessage.objects.filter(pk=message.pk).update(
+            status=SmsMessage.Status.FAILED, delivery_attempts=attempts, error=exc.reason[:200], body=""
+        )
+        logger.error("sms delivery failed: message=%s reason=%s", message.pk, exc.reason)
+        return
+    SmsMessage.objects.filter(pk=message.pk).update(
+        status=SmsMessage.Status.SENT,
+        delivery_attempts=attempts,
+        provider_reference=reference[:100],
+        error="",
+        body="",
+        sent_at=timezone.now(),
+    )
+    logger.info("sms delivered: message=%s", message.pk)
+
+
+def outbox_clear() -> int:
+    """Empty the development outbox; return how many messages were removed."""
+    deleted, _by_model = OutboxMessage.objects.all().delete()
+    return deleted
+
+
+def _schedule_delivery(message_id: int) -> None:
+    from ruanzhu.otp.tasks import sms_deliver_task
+
+    sms_deliver_task.delay(message_id)
+
+
+def _check_binding(*, phone: str, subject: str) -> None:
+    # Programming errors, not user input: a number that is not normalised would get another blind index and
+    # silently never match.
+    if not E164.match(phone or ""):
+        raise ValueError("phone must be normalised to E.164 (see ruanzhu.accounts.phones.normalize_phone)")
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        raise ValueError(f"subject is longer than {SUBJECT_MAX_LENGTH} characters")
+
+
+def _code_hash(code: str, *, phone_index: str, purpose: str, subject: str) -> str:
+    # The binding is part of the MAC, so a hash copied to another row would not match there either.
+    message = f"{phone_index}\x00{purpose}\x00{subject}\x00{code}".encode()
+    return hmac.new(settings.OTP_HMAC_KEY.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def _message_body(*, code: str, purpose: Purpose) -> str:
+    minutes = max(1, settings.OTP_CODE_TTL_SECONDS // 60)
+    return gettext("您的验证码为%(code)s，用于%(purpose)s，%(minutes)d分钟内有效。请勿泄露给他人。") % {
+        "code": code,
+        "purpose": purpose.label,
+        "minutes": minutes,
+    }
+
+
+def _lock_budget_day(now: datetime) -> SendBudgetDay:
+    # Every send locks today's row. That serialises the check-then-insert of all sends on PostgreSQL (on
+    # SQLite, IMMEDIATE transactions already hold the write lock from BEGIN), so two concurrent requests
+    # cannot both pass a limit that only one of them may pass. SMS volume is low enough for one lock.
+    today = timezone.localdate(now)
+    SendBudgetDay.objects.get_or_create(day=today)
+    return SendBudgetDay.objects.select_for_update().get(day=today)
+
+
+def _enforce_limits(
+    *, now: datetime, budget_day: SendBudgetDay, phone_index: str, ip_index: str, account
+) -> None:
+    if budget_day.sent >= settings.OTP_DAILY_BUDGET:
+        tomorrow = timezone.localtime(now).date() + timedelta(days=1)
+        midnight = timezone.make_aware(datetime.combine(tomorrow, time.min))
+        wait = _seconds_until(midnight, now)
+        raise SendRefused(
+            gettext("今日短信发送量已达上限，请在%(wait)s后重试。") % {"wait": format_wait(wait)},
+            retry_after=wait,
+        )
+    scopes = [
+        ("OTP_SEND_LIMITS_PER_PHONE", {"phone_index": phone_index}, _("发送过于频繁，请在%(wait)s后重试。")),
+    ]
+    if ip_index:
+        scopes.append(
+            (
+                "OTP_SEND_LIMITS_PER_IP",
+                {"ip_index": ip_index},
+                _("当前网络发送验证码过于频繁，请在%(wait)s后重试。"),
+            )
+        )
+    if account is not None and account.pk:
+        scopes.append(
+            (
+                "OTP_SEND_LIMITS_PER_ACCOUNT",
+                {"account": account},
+                _("您的账户发送验证码过于频繁，请在%(wait)s后重试。"),
+            )
+        )
+    worst: tuple[int, str] | None = None
+    for setting, lookup, template in scopes:
+        for rule in rules_from_settings(setting):
+            # The rule is broken when the rule.count-th most recent send is still inside the window; the
+            # wait is until that send leaves it.
+            oldest_counted = (
+                SmsMessage.objects.filter(**lookup, created_at__gt=now - timedelta(seconds=rule.seconds))
+                .order_by("-created_at")
+                .values_list("created_at", flat=True)[rule.count - 1 : rule.count]
+                .first()
+            )
+            if oldest_counted is None:
+                continue
+            wait = _seconds_until(oldest_counted + timedelta(seconds=rule.seconds), now)
+            if worst is None or wait > worst[0]:
+                worst = (wait, template)
+    if worst is not None:
+        wait, template = worst
+        raise SendRefused(str(template) % {"wait": format_wait(wait)}, retry_after=wait)
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+@transaction.atomic
+def _code_check(*, phone_index: str, purpose: Purpose, subject: str, code: str):
+    """Return None if ``code`` consumes the live code of the binding, else the refusal to show."""
+    latest = (
+        OneTimeCode.objects.select_for_update()
+        .filter(phone_index=phone_index, purpose=purpose, subject=subject)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    # No code, a used one, or one for another binding: all look like a wrong code, revealing nothing more.
+    if latest is None or latest.status in (OneTimeCode.Status.USED, OneTimeCode.Status.VOIDED):
+        return CODE_WRONG
+    if latest.status == OneTimeCode.Status.EXHAUSTED:
+        return CODE_EXHAUSTED
+    now = timezone.now()
+    if latest.is_expired(now):
+        return CODE_EXPIRED
+    candidate = (code or "").strip()
+    expected = latest.code_hash
+    if CODE_FORMAT.match(candidate) and hmac.compare_digest(
+        _code_hash(candidate, phone_index=phone_index, purpose=purpose, subject=subject), expected
+    ):
+        latest.status = OneTimeCode.Status.USED
+        latest.used_at = now
+        latest.save(update_fields=["status", "used_at"])
+        return None
+    latest.failed_attempts += 1
+    if latest.failed_attempts >= settings.OTP_CODE_MAX_ATTEMPTS:
+        latest.status = OneTimeCode.Status.EXHAUSTED
+        latest.save(update_fields=["failed_attempts", "status"])
+        return CODE_EXHAUSTED
+    latest.save(update_fields=["failed_attempts"])
+    return CODE_WRONG
