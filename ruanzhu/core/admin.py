@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from ruanzhu.core.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail, readable by those with the view permission and changeable by nobody."""
+
+    list_display = ["created_at", "actor_label", "action", "field_label", "target_label", "ip"]
+    list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter), "created_at"]
+    search_fields = ["actor_label", "target_label", "reason"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor"]
+    readonly_fields = [
+        "created_at",
+        "actor",
+        "actor_label",
+        "action",
+        "target_content_type",
+        "target_object_id",
+        "target_label",
+        "field_label",
+        "reason",
+        "ip",
+        "user_agent",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntry(models.Model):
+    """One access to personal data: who, what, when and why, never the value that was seen."""
+
+    class Action(models.TextChoices):
+        VIEW_ID_IMAGE = "view_id_image", _("查看证件图片")
+        DOWNLOAD_ID_IMAGE = "download_id_image", _("下载证件图片")
+        UNMASK_ID_NUMBER = "unmask_id_number", _("查看完整证件号码")
+        UNMASK_PHONE = "unmask_phone", _("查看完整手机号")
+        UNMASK_PERSONAL_DATA = "unmask_personal_data", _("查看完整个人信息")
+        EXPORT_DATA = "export_data", _("导出数据")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        # The trail outlives the account: deleting a user keeps its entries, named by actor_label.
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("操作人名称"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=40, choices=Action.choices)
+    target_content_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("对象类型"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    target_object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    target = GenericForeignKey("target_content_type", "target_object_id")
+    target_label = models.CharField(_("对象"), max_length=200, blank=True)
+    field_label = models.CharField(_("信息项"), max_length=100, blank=True)
+    reason = models.TextField(_("事由"), blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器标识"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-created_at", "-id"]
+        # Append-only: there is nothing to grant beyond reading the trail.
+        default_permissions = ("view",)
+        permissions = [("unmask_personal_data", _("可查看完整的个人信息（需说明事由，留痕）"))]
+        indexes = [
+            models.Index(
+                fields=["target_content_type", "target_object_id", "-created_at"],
+                name="core_audit_target_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or _('系统')} {self.get_action_display()}"
