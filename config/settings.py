@@ -282,3 +282,5 @@ LOGGING = {
 
 # --- Working days -----------------------------------------------------------------------------------------------
 IDENTITY_REVIEW_WORKING_DAYS = env.int("IDENTITY_REVIEW_WORKING_DAYS", 3)
+# Unmasking personal data needs a login no older than this (seconds); otherwise staff log in again first.
+UNMASK_FRESH_LOGIN_SECONDS = env.int("UNMASK_FRESH_LOGIN_SECONDS", 10 * 60)
