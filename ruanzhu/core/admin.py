@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from ruanzhu.core.models import AuditEntry
+from ruanzhu.core.models import AuditEntry, CalendarDay
 
 
 @admin.register(AuditEntry)
@@ -35,3 +36,21 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Staff enter adjusted working days, which fall on weekends: showing the weekday catches a wrong date.
+WEEKDAYS = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "weekday", "kind", "name"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    fields = ["date", "kind", "name"]
+    ordering = ["-date"]
+
+    @admin.display(description=_("星期"))
+    def weekday(self, obj):
+        return WEEKDAYS[obj.date.weekday()]
