@@ -11,7 +11,6 @@ import math
 import re
 import secrets
 from datetime import datetime, time, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -90,7 +89,7 @@ def code_send(*, phone: str, purpose: str, subject: str = "", ip: str | None = N
         SendBudgetDay.objects.filter(pk=budget_day.pk).update(sent=F("sent") + 1)
         # Delivery waits for the commit so that a rolled-back request sends nothing; "robust" keeps a
         # delivery error (the task runs in-process in the embedded default) from failing the request itself.
-        transaction.on_commit(partial(_schedule_delivery, message.pk), robust=True)
+        transaction.on_commit(lambda: _schedule_delivery(message.pk), robust=True)
     logger.info("otp code issued: purpose=%s message=%s", purpose.value, message.pk)
 
 
