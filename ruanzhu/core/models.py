@@ -85,7 +85,3 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}（{self.get_kind_display()}）"
-
-    @property
-    def is_working_day(self) -> bool:
-        return self.kind == self.Kind.WORKDAY

@@ -22,15 +22,17 @@ class UserFactory(factory.django.DjangoModelFactory):
         return model_class.objects.create_user(*args, **kwargs)
 
 
+# Local to tests/core: a verified individual, and a staff member with the unmask permission (the shared
+# ``reviewer`` persona does not have it).
 @pytest.fixture
 def alice(db):
     return UserFactory(username="alice", phone="13812345678", identity_status=User.IdentityStatus.VERIFIED)
 
 
 @pytest.fixture
-def reviewer(db):
-    """A staff member allowed to unmask personal data."""
-    user = UserFactory(username="reviewer", is_staff=True)
+def data_officer(db):
+    """A staff member granted core.unmask_personal_data."""
+    user = UserFactory(username="data_officer", is_staff=True)
     user.user_permissions.add(
         Permission.objects.get(codename="unmask_personal_data", content_type__app_label="core")
     )
@@ -63,3 +65,16 @@ def private_storage(settings, tmp_path):
         },
     }
     return location
+
+
+@pytest.fixture
+def admin_client_only(client, settings, tmp_path):
+    """A client logged in as a superuser, against a URL conf holding only the admin."""
+    settings.ROOT_URLCONF = "tests.core.urls"
+    settings.STATIC_ROOT = tmp_path
+    root = User.objects.create_superuser(username="root", email="root@example.com", password="x" * 12)
+    client.force_login(root)
+    session = client.session
+    session[SESSION_STARTED_KEY] = time.time()
+    session.save()
+    return client

@@ -1,11 +1,8 @@
-import time
-
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 
-from ruanzhu.accounts.middleware import SESSION_STARTED_KEY
 from ruanzhu.accounts.models import User
 from ruanzhu.core.models import AuditEntry
 from ruanzhu.core.selectors import audit_entries_for_target
@@ -15,18 +12,18 @@ from tests.core.conftest import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_record_keeps_who_what_whom_why_and_where(reviewer, alice, staff_request):
-    request = staff_request(reviewer)
+def test_record_keeps_who_what_whom_why_and_where(data_officer, alice, staff_request):
+    request = staff_request(data_officer)
     entry = audit_record(
-        actor=reviewer,
+        actor=data_officer,
         action=AuditEntry.Action.VIEW_ID_IMAGE,
         target=alice,
         reason="核对证件照片",
         request=request,
     )
     entry.refresh_from_db()
-    assert entry.actor == reviewer
-    assert entry.actor_label == "reviewer"
+    assert entry.actor == data_officer
+    assert entry.actor_label == "data_officer"
     assert entry.action == AuditEntry.Action.VIEW_ID_IMAGE
     assert entry.target_content_type == ContentType.objects.get_for_model(User)
     assert entry.target_object_id == str(alice.pk)
@@ -47,24 +44,24 @@ def test_record_by_the_system_has_no_actor(alice):
     assert entry.user_agent == ""
 
 
-def test_record_without_target_leaves_target_empty(reviewer):
-    entry = audit_record(actor=reviewer, action=AuditEntry.Action.EXPORT_DATA, reason="月度统计")
+def test_record_without_target_leaves_target_empty(data_officer):
+    entry = audit_record(actor=data_officer, action=AuditEntry.Action.EXPORT_DATA, reason="月度统计")
     entry.refresh_from_db()
     assert entry.target_content_type is None
     assert entry.target_object_id == ""
     assert entry.target_label == ""
 
 
-def test_long_user_agent_is_truncated(reviewer, rf):
+def test_long_user_agent_is_truncated(data_officer, rf):
     request = rf.get("/", HTTP_USER_AGENT="A" * 1000)
-    entry = audit_record(actor=reviewer, action=AuditEntry.Action.EXPORT_DATA, request=request)
+    entry = audit_record(actor=data_officer, action=AuditEntry.Action.EXPORT_DATA, request=request)
     entry.refresh_from_db()
     assert entry.user_agent == "A" * 255
 
 
-def test_unparseable_client_address_is_stored_as_unknown(reviewer, rf):
+def test_unparseable_client_address_is_stored_as_unknown(data_officer, rf):
     request = rf.get("/", REMOTE_ADDR="not-an-address")
-    entry = audit_record(actor=reviewer, action=AuditEntry.Action.EXPORT_DATA, request=request)
+    entry = audit_record(actor=data_officer, action=AuditEntry.Action.EXPORT_DATA, request=request)
     entry.refresh_from_db()
     assert entry.ip is None
 
@@ -78,20 +75,22 @@ def test_entry_outlives_the_deleted_actor_and_keeps_its_name(alice):
     assert entry.actor_label == "clerk"
 
 
-def test_selector_lists_entries_of_one_target_newest_first(reviewer, alice):
+def test_selector_lists_entries_of_one_target_newest_first(data_officer, alice):
     bob = UserFactory(username="bob")
-    first = audit_record(actor=reviewer, action=AuditEntry.Action.VIEW_ID_IMAGE, target=alice)
-    audit_record(actor=reviewer, action=AuditEntry.Action.VIEW_ID_IMAGE, target=bob)
-    second = audit_record(actor=reviewer, action=AuditEntry.Action.DOWNLOAD_ID_IMAGE, target=alice)
+    first = audit_record(actor=data_officer, action=AuditEntry.Action.VIEW_ID_IMAGE, target=alice)
+    audit_record(actor=data_officer, action=AuditEntry.Action.VIEW_ID_IMAGE, target=bob)
+    second = audit_record(actor=data_officer, action=AuditEntry.Action.DOWNLOAD_ID_IMAGE, target=alice)
     assert list(audit_entries_for_target(target=alice)) == [second, first]
 
 
-def test_selector_fetches_actors_in_the_same_query(reviewer, alice, django_assert_num_queries):
+def test_selector_fetches_actors_in_the_same_query(data_officer, alice, django_assert_num_queries):
     for _ in range(3):
-        audit_record(actor=reviewer, action=AuditEntry.Action.VIEW_ID_IMAGE, target=alice)
+        audit_record(actor=data_officer, action=AuditEntry.Action.VIEW_ID_IMAGE, target=alice)
     ContentType.objects.get_for_model(alice)  # warm the content type cache, as any running site has
     with django_assert_num_queries(1):
-        assert [entry.actor.username for entry in audit_entries_for_target(target=alice)] == ["reviewer"] * 3
+        assert [entry.actor.username for entry in audit_entries_for_target(target=alice)] == [
+            "data_officer"
+        ] * 3
 
 
 def test_audit_entries_have_only_view_and_unmask_permissions():
@@ -123,30 +122,18 @@ def test_admin_filters_by_action_actor_and_date():
     assert model_admin.date_hierarchy == "created_at"
 
 
-@pytest.fixture
-def admin_client_only(client, settings, tmp_path):
-    settings.ROOT_URLCONF = "tests.core.urls"
-    settings.STATIC_ROOT = tmp_path
-    root = User.objects.create_superuser(username="root", email="root@example.com", password="x" * 12)
-    client.force_login(root)
-    session = client.session
-    session[SESSION_STARTED_KEY] = time.time()
-    session.save()
-    return client
-
-
-def test_admin_list_shows_entries_and_filters_by_action(admin_client_only, reviewer, alice):
-    audit_record(actor=reviewer, action=AuditEntry.Action.VIEW_ID_IMAGE, target=alice)
-    audit_record(actor=reviewer, action=AuditEntry.Action.EXPORT_DATA, reason="月度统计")
+def test_admin_list_shows_entries_and_filters_by_action(admin_client_only, data_officer, alice):
+    audit_record(actor=data_officer, action=AuditEntry.Action.VIEW_ID_IMAGE, target=alice)
+    audit_record(actor=data_officer, action=AuditEntry.Action.EXPORT_DATA, reason="月度统计")
     response = admin_client_only.get("/admin/core/auditentry/", {"action": "export_data"})
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
     assert response.context["has_add_permission"] is False
 
 
-def test_admin_detail_page_is_read_only(admin_client_only, reviewer, alice):
+def test_admin_detail_page_is_read_only(admin_client_only, data_officer, alice):
     entry = audit_record(
-        actor=reviewer, action=AuditEntry.Action.VIEW_ID_IMAGE, target=alice, reason="核对证件"
+        actor=data_officer, action=AuditEntry.Action.VIEW_ID_IMAGE, target=alice, reason="核对证件"
     )
     url = f"/admin/core/auditentry/{entry.pk}/change/"
     assert admin_client_only.get(url).status_code == 200

@@ -23,14 +23,14 @@ def _unmask(actor, request, target, **overrides):
     return personal_data_unmask(**arguments)
 
 
-def test_permitted_staff_with_fresh_login_and_reason_gets_the_value(reviewer, alice, staff_request):
-    assert _unmask(reviewer, staff_request(reviewer), alice) == "+8613812345678"
+def test_permitted_staff_with_fresh_login_and_reason_gets_the_value(data_officer, alice, staff_request):
+    assert _unmask(data_officer, staff_request(data_officer), alice) == "+8613812345678"
 
 
-def test_unmask_is_audited_without_the_value(reviewer, alice, staff_request):
-    _unmask(reviewer, staff_request(reviewer), alice, action=AuditEntry.Action.UNMASK_PHONE)
+def test_unmask_is_audited_without_the_value(data_officer, alice, staff_request):
+    _unmask(data_officer, staff_request(data_officer), alice, action=AuditEntry.Action.UNMASK_PHONE)
     entry = AuditEntry.objects.get()
-    assert entry.actor == reviewer
+    assert entry.actor == data_officer
     assert entry.action == AuditEntry.Action.UNMASK_PHONE
     assert entry.target == alice
     assert entry.field_label == "手机号"
@@ -39,8 +39,8 @@ def test_unmask_is_audited_without_the_value(reviewer, alice, staff_request):
     assert "13812345678" not in stored
 
 
-def test_unmask_without_an_action_is_recorded_as_generic_unmask(reviewer, alice, staff_request):
-    _unmask(reviewer, staff_request(reviewer), alice)
+def test_unmask_without_an_action_is_recorded_as_generic_unmask(data_officer, alice, staff_request):
+    _unmask(data_officer, staff_request(data_officer), alice)
     assert AuditEntry.objects.get().action == AuditEntry.Action.UNMASK_PERSONAL_DATA
 
 
@@ -60,10 +60,10 @@ def test_permission_without_staff_status_is_refused(alice, staff_request):
     assert not AuditEntry.objects.exists()
 
 
-def test_inactive_staff_is_refused(reviewer, alice, staff_request):
-    reviewer.is_active = False
+def test_inactive_staff_is_refused(data_officer, alice, staff_request):
+    data_officer.is_active = False
     with pytest.raises(UnmaskRefused):
-        _unmask(reviewer, staff_request(reviewer), alice)
+        _unmask(data_officer, staff_request(data_officer), alice)
     assert not AuditEntry.objects.exists()
 
 
@@ -73,40 +73,40 @@ def test_superuser_may_unmask(alice, staff_request):
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "看看", " 查 看 "])
-def test_blank_or_too_short_reason_is_refused(reviewer, alice, staff_request, reason):
+def test_blank_or_too_short_reason_is_refused(data_officer, alice, staff_request, reason):
     with pytest.raises(UnmaskRefused, match="请说明查看完整个人信息的事由"):
-        _unmask(reviewer, staff_request(reviewer), alice, reason=reason)
+        _unmask(data_officer, staff_request(data_officer), alice, reason=reason)
     assert not AuditEntry.objects.exists()
 
 
-def test_stale_login_is_refused(reviewer, alice, staff_request, settings):
+def test_stale_login_is_refused(data_officer, alice, staff_request, settings):
     settings.UNMASK_FRESH_LOGIN_SECONDS = 600
     with pytest.raises(UnmaskRefused, match="请重新登录"):
-        _unmask(reviewer, staff_request(reviewer, seconds_ago=601), alice)
+        _unmask(data_officer, staff_request(data_officer, seconds_ago=601), alice)
     assert not AuditEntry.objects.exists()
 
 
-def test_login_just_within_the_window_is_fresh(reviewer, alice, staff_request, settings):
+def test_login_just_within_the_window_is_fresh(data_officer, alice, staff_request, settings):
     settings.UNMASK_FRESH_LOGIN_SECONDS = 600
-    assert _unmask(reviewer, staff_request(reviewer, seconds_ago=590), alice) == "+8613812345678"
+    assert _unmask(data_officer, staff_request(data_officer, seconds_ago=590), alice) == "+8613812345678"
 
 
-def test_freshness_window_follows_the_setting(reviewer, alice, staff_request, settings):
+def test_freshness_window_follows_the_setting(data_officer, alice, staff_request, settings):
     settings.UNMASK_FRESH_LOGIN_SECONDS = 60
     with pytest.raises(UnmaskRefused):
-        _unmask(reviewer, staff_request(reviewer, seconds_ago=120), alice)
+        _unmask(data_officer, staff_request(data_officer, seconds_ago=120), alice)
 
 
-def test_session_without_login_time_is_refused(reviewer, alice, staff_request):
-    request = staff_request(reviewer)
+def test_session_without_login_time_is_refused(data_officer, alice, staff_request):
+    request = staff_request(data_officer)
     request.session = {}
     with pytest.raises(UnmaskRefused, match="请重新登录"):
-        _unmask(reviewer, request, alice)
+        _unmask(data_officer, request, alice)
 
 
-def test_actor_other_than_the_logged_in_user_is_refused(reviewer, alice, staff_request):
+def test_actor_other_than_the_logged_in_user_is_refused(data_officer, alice, staff_request):
     with pytest.raises(UnmaskRefused):
-        _unmask(reviewer, staff_request(alice), alice)
+        _unmask(data_officer, staff_request(alice), alice)
     assert not AuditEntry.objects.exists()
 
 
