@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from ruanzhu.accounts.selectors import user_find_by_identifier
@@ -13,7 +14,7 @@ class IdentifierBackend(ModelBackend):
         user = user_find_by_identifier(identifier)
         if user is None:
             # Spend the same time as a real check so that timing does not tell which accounts exist.
-            self.user_model().set_password(password)
+            get_user_model()().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user) and not user.is_locked:
             return user

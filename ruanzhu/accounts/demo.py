@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ruanzhu.accounts.models import User
 
-DEMO_PASSWORD = "Ruanzhu-Demo-2026"
+DEMO_PASSWORD = "Ruanzhu-Demo-2026"  # noqa: S105 - printed by `make run`; demo accounts only
 IDENTITY_REVIEWERS = "实名审核员"
 EXAMINERS = "审查员"
 
@@ -26,10 +26,17 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("alice", User.Kind.INDIVIDUAL, "13800000001", "alice@example.com", role="个人用户，已实名认证"),
+    DemoAccount(
+        "alice", User.Kind.INDIVIDUAL, "13800000001", "alice@example.com", role="个人用户，已实名认证"
+    ),
     DemoAccount("bob", User.Kind.INDIVIDUAL, "13800000002", "bob@example.com", role="个人用户，已实名认证"),
     DemoAccount(
-        "acme", User.Kind.INSTITUTION, "13800000003", "admin@acme.example.com", "示例科技有限公司", role="机构用户"
+        "acme",
+        User.Kind.INSTITUTION,
+        "13800000003",
+        "admin@acme.example.com",
+        "示例科技有限公司",
+        role="机构用户",
     ),
     DemoAccount(
         "agent",
@@ -40,9 +47,21 @@ DEMO_ACCOUNTS = (
         role="代理机构",
     ),
     DemoAccount(
-        "reviewer", User.Kind.INDIVIDUAL, "13800000005", "reviewer@example.com", staff_group=IDENTITY_REVIEWERS, role="实名审核员"
+        "reviewer",
+        User.Kind.INDIVIDUAL,
+        "13800000005",
+        "reviewer@example.com",
+        staff_group=IDENTITY_REVIEWERS,
+        role="实名审核员",
     ),
-    DemoAccount("examiner", User.Kind.INDIVIDUAL, "13800000006", "examiner@example.com", staff_group=EXAMINERS, role="审查员"),
+    DemoAccount(
+        "examiner",
+        User.Kind.INDIVIDUAL,
+        "13800000006",
+        "examiner@example.com",
+        staff_group=EXAMINERS,
+        role="审查员",
+    ),
 )
 
 

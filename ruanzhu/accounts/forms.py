@@ -39,7 +39,9 @@ class SignupForm(forms.Form):
         max_length=30,
         error_messages={"invalid": _("用户名为4–30个字符，可用字母、数字、汉字和 @ . + - _")},
     )
-    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(render_value=False), max_length=128)
+    password = forms.CharField(
+        label=_("密码"), widget=forms.PasswordInput(render_value=False), max_length=128
+    )
     password_again = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput, max_length=128)
     phone = PhoneField()
     code = CodeField()

@@ -6,6 +6,12 @@ from django.contrib.auth import logout
 SESSION_STARTED_KEY = "ruanzhu_login_at"
 
 
+def record_login_time(sender, request, user, **kwargs):
+    """Stamp the session with its login time, whichever way the login happened (portal, staff, admin)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_STARTED_KEY] = time.time()
+
+
 class SessionLifetimeMiddleware:
     """End a logged-in session 12 hours (SESSION_ABSOLUTE_SECONDS) after login, however active it was.
 
@@ -17,7 +23,7 @@ class SessionLifetimeMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated:
-            started = request.session.get(SESSION_STARTED_KEY)
-            if started is None or time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+            started = request.session.setdefault(SESSION_STARTED_KEY, time.time())
+            if time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
         return self.get_response(request)

@@ -50,7 +50,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     institution_name = models.CharField(_("机构名称"), max_length=100, blank=True)
     email = models.EmailField(_("电子邮箱"), max_length=254)
     phone = EncryptedTextField(_("手机号"), blank=True, editable=False)
-    phone_index = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    # NULL, not "", for accounts without a phone (e.g. createsuperuser), so that uniqueness ignores them.
+    phone_index = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     identity_status = models.CharField(
         _("实名认证状态"), max_length=16, choices=IdentityStatus.choices, default=IdentityStatus.UNVERIFIED
     )

@@ -42,4 +42,3 @@ def lockout_response(request: HttpRequest, credentials: dict | None, *args, **kw
     from ruanzhu.accounts.views import render_throttled_login
 
     return render_throttled_login(request, cooloff_time(request))
-

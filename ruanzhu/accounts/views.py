@@ -1,4 +1,3 @@
-import time
 from datetime import timedelta
 
 from django.contrib import messages
@@ -24,7 +23,6 @@ from ruanzhu.accounts.forms import (
     StaffLoginForm,
     apply_validation_error,
 )
-from ruanzhu.accounts.middleware import SESSION_STARTED_KEY
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.selectors import user_find_by_identifier, user_find_by_phone
 from ruanzhu.core.masking import mask_phone
@@ -115,7 +113,9 @@ def signup_details(request, kind: str):
                 return redirect("accounts:signup_done")
     else:
         form = SignupForm(kind=KINDS[kind])
-    return render(request, "accounts/signup_form.html", {"form": form, "kind": kind, "code_message": code_message})
+    return render(
+        request, "accounts/signup_form.html", {"form": form, "kind": kind, "code_message": code_message}
+    )
 
 
 @require_POST
@@ -147,13 +147,14 @@ def signup_done(request):
 
 def _start_session(request: HttpRequest, user: User) -> None:
     login(request, user, backend="ruanzhu.accounts.backends.IdentifierBackend")  # rotates the session key
-    request.session[SESSION_STARTED_KEY] = time.time()
     services.user_login_succeeded(user=user)
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -163,7 +164,10 @@ def render_throttled_login(request: HttpRequest, wait: timedelta) -> HttpRespons
     form = LoginForm(request.POST or None)
     minutes = max(1, int(wait.total_seconds() // 60))
     form.errors.clear()
-    form.add_error(None, _("登录失败次数过多，请在%(minutes)s分钟后重试，或通过短信验证码重置密码。") % {"minutes": minutes})
+    form.add_error(
+        None,
+        _("登录失败次数过多，请在%(minutes)s分钟后重试，或通过短信验证码重置密码。") % {"minutes": minutes},
+    )
     tab = request.POST.get("tab", "individual")
     return render(request, "accounts/login.html", {"form": form, "tab": tab}, status=429)
 
@@ -212,7 +216,9 @@ def staff_login(request):
         )
         if getattr(request, "axes_locked_out", False):
             return render_throttled_login(request, timedelta(minutes=1))
-        device = match_token(user, form.cleaned_data["otp_token"]) if user is not None and user.is_staff else None
+        device = (
+            match_token(user, form.cleaned_data["otp_token"]) if user is not None and user.is_staff else None
+        )
         if device is None:
             known = user_find_by_identifier(form.cleaned_data["identifier"])
             if known is not None and known.is_staff:
@@ -257,7 +263,9 @@ def password_reset_request(request):
             form.add_error("phone", refusal.message)
         else:
             request.session[RESET_SESSION_KEY] = phone
-            messages.info(request, _("如果该手机号已注册，验证码已发送至 %(phone)s。") % {"phone": mask_phone(phone)})
+            messages.info(
+                request, _("如果该手机号已注册，验证码已发送至 %(phone)s。") % {"phone": mask_phone(phone)}
+            )
             return redirect("accounts:password_reset_confirm")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/password_reset_request.html", {"form": form}, status=status)
@@ -285,10 +293,15 @@ def password_reset_confirm(request):
         else:
             request.session.pop(RESET_SESSION_KEY, None)
             messages.success(request, _("密码已重置，请使用新密码登录。"))
-            return redirect(f"{reverse('accounts:login')}?tab={'institution' if user.kind == User.Kind.INSTITUTION else 'individual'}")
+            return redirect(
+                f"{reverse('accounts:login')}?tab={'institution' if user.kind == User.Kind.INSTITUTION else 'individual'}"
+            )
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "accounts/password_reset_confirm.html", {"form": form, "masked_phone": mask_phone(phone)}, status=status
+        request,
+        "accounts/password_reset_confirm.html",
+        {"form": form, "masked_phone": mask_phone(phone)},
+        status=status,
     )
 
 

@@ -8,7 +8,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = demo_accounts_ensure()
-        self.stdout.write(self.style.MIGRATE_HEADING("Demo accounts (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.MIGRATE_HEADING(f"Demo accounts (password for all: {DEMO_PASSWORD})"))
         for login in logins:
             account = login.account
             line = f"  {account.username:<10} {account.phone}  {account.role}"
@@ -18,4 +18,6 @@ class Command(BaseCommand):
             if login.totp_secret:
                 self.stdout.write(f"             TOTP secret {login.totp_secret}")
                 self.stdout.write(f"             {login.totp_url}")
-        self.stdout.write("Portal: http://127.0.0.1:8000  ·  staff login: /accounts/staff/login/  ·  SMS outbox: /dev/outbox/")
+        self.stdout.write(
+            "Portal: http://127.0.0.1:8000  ·  staff login: /accounts/staff/login/  ·  SMS outbox: /dev/outbox/"
+        )

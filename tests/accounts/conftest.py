@@ -1,0 +1,24 @@
+import pytest
+from django.urls import reverse
+
+from ruanzhu.otp.selectors import latest_code_in_outbox
+
+
+@pytest.fixture
+def signup_client(client, db):
+    """A client that has accepted the terms (同意并继续)."""
+    client.post(reverse("accounts:signup"))
+    return client
+
+
+@pytest.fixture
+def send_code(django_capture_on_commit_callbacks):
+    """Ask for a code through ``url`` and return the code delivered to the outbox."""
+
+    def send(client, url, data, phone_e164):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, data)
+        assert response.status_code in (200, 302), response.content.decode()[:500]
+        return latest_code_in_outbox(phone_e164)
+
+    return send

@@ -1,0 +1,169 @@
+import time
+
+import pytest
+from django.urls import reverse
+
+from ruanzhu.accounts.middleware import SESSION_STARTED_KEY
+from ruanzhu.accounts.models import User
+
+LOGIN = reverse("accounts:login")
+CATALOG = reverse("filings:catalog")
+
+
+def login(client, identifier, password, tab="individual", **extra):
+    return client.post(LOGIN, {"identifier": identifier, "password": password, "tab": tab, **extra})
+
+
+@pytest.mark.parametrize(
+    "identifier", ["alice", "ALICE", "13800000001", "+86 138 0000 0001", "alice@example.com"]
+)
+def test_login_with_username_phone_or_email(client, alice, password, identifier):
+    response = login(client, identifier, password)
+    assert response.status_code == 302
+    assert response["Location"] == CATALOG
+    assert client.session["_auth_user_id"] == str(alice.pk)
+
+
+def test_login_page_has_both_tabs(client, db):
+    page = client.get(LOGIN).content.decode()
+    assert "个人用户" in page and "机构用户" in page
+
+
+def test_institution_logs_in_on_its_tab(client, acme, password):
+    response = login(client, "acme", password, tab="institution")
+    assert response.status_code == 302
+
+
+def test_wrong_tab_is_explained_after_a_correct_password(client, acme, password):
+    response = login(client, "acme", password, tab="individual")
+    assert response.status_code == 400
+    assert "机构用户" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client, alice):
+    response = login(client, "alice", "not-the-password-at-all")
+    assert response.status_code == 400
+    assert "账号或密码不正确" in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.failed_login_streak == 1
+
+
+def test_unknown_account_gets_the_same_message(client, db):
+    response = login(client, "nobody", "not-the-password-at-all")
+    assert "账号或密码不正确" in response.content.decode()
+
+
+def test_session_key_is_rotated_at_login(client, alice, password):
+    client.get(LOGIN)
+    client.session.save()
+    before = client.session.session_key
+    login(client, "alice", password)
+    assert client.session.session_key != before
+
+
+def test_success_resets_the_failure_streak(client, alice, password):
+    login(client, "alice", "wrong-password-here")
+    login(client, "alice", password)
+    alice.refresh_from_db()
+    assert alice.failed_login_streak == 0
+
+
+def test_throttled_after_five_failures_for_one_username_and_ip(client, alice, password):
+    for _ in range(4):
+        assert login(client, "alice", "wrong-password-here").status_code == 400
+    fifth = login(client, "alice", "wrong-password-here")
+    assert fifth.status_code == 429
+    response = login(client, "alice", password)
+    assert response.status_code == 429
+    assert "分钟后重试" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_throttle_is_per_ip(client, alice, password):
+    for _ in range(5):
+        login(client, "alice", "wrong-password-here", REMOTE_ADDR="10.0.0.1")
+    response = client.post(
+        LOGIN, {"identifier": "alice", "password": password, "tab": "individual"}, REMOTE_ADDR="10.0.0.2"
+    )
+    assert response.status_code == 302
+
+
+def test_wait_grows_with_the_failure_streak(alice, rf):
+    from ruanzhu.accounts.throttle import cooloff_time
+
+    request = rf.post(LOGIN, {"identifier": "alice"})
+    waits = []
+    for streak in (5, 10, 20, 60):
+        User.objects.filter(pk=alice.pk).update(failed_login_streak=streak)
+        waits.append(cooloff_time(request).total_seconds())
+    assert waits == sorted(waits) and waits[0] < waits[-1] <= 3600
+
+
+def test_account_locks_after_100_consecutive_failures(client, alice, password, settings):
+    User.objects.filter(pk=alice.pk).update(failed_login_streak=99)
+    response = login(client, "alice", "wrong-password-here")
+    alice.refresh_from_db()
+    assert alice.is_locked
+    assert "已被锁定" in response.content.decode()
+    # Even the right password, from another address, does not open a locked account.
+    response = client.post(
+        LOGIN, {"identifier": "alice", "password": password, "tab": "individual"}, REMOTE_ADDR="10.9.9.9"
+    )
+    assert response.status_code == 400
+    assert "已被锁定" in response.content.decode()
+
+
+def test_login_refuses_bad_input(client, db):
+    response = client.post(LOGIN, {"identifier": "", "password": ""})
+    assert response.status_code == 400
+    assert response.context["form"].errors["identifier"]
+
+
+def test_login_refuses_overlong_identifier(client, db):
+    response = login(client, "a" * 300, "whatever-password")
+    assert response.status_code == 400
+    assert response.context["form"].errors["identifier"]
+
+
+def test_next_is_followed_only_within_the_site(client, alice, password):
+    response = login(client, "alice", password, next="https://evil.example.com/")
+    assert response["Location"] == CATALOG
+    client.logout()
+    response = login(client, "alice", password, next="/accounts/me/")
+    assert response["Location"] == "/accounts/me/"
+
+
+def test_logout_ends_the_server_side_session(client, alice, password):
+    login(client, "alice", password)
+    key = client.session.session_key
+    assert client.post(reverse("accounts:logout")).status_code == 302
+    from django.contrib.sessions.backends.db import SessionStore
+
+    assert not SessionStore().exists(key)
+    assert client.get(reverse("accounts:profile")).status_code == 302
+
+
+def test_logout_needs_post(client, alice):
+    client.force_login(alice)
+    assert client.get(reverse("accounts:logout")).status_code == 405
+
+
+def test_idle_timeout_is_30_minutes(settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_session_ends_12_hours_after_login_however_active(client, alice, password):
+    login(client, "alice", password)
+    assert client.get(reverse("accounts:profile")).status_code == 200
+    session = client.session
+    session[SESSION_STARTED_KEY] = time.time() - 12 * 3600 - 1
+    session.save()
+    assert client.get(reverse("accounts:profile")).status_code == 302
+
+
+def test_staff_cannot_use_the_applicant_login(client, reviewer, password):
+    response = login(client, "reviewer", password)
+    assert response.status_code == 400
+    assert "工作人员" in response.content.decode()

@@ -1,0 +1,59 @@
+import pytest
+from django.urls import reverse
+
+from ruanzhu.accounts.models import User
+from ruanzhu.otp.selectors import outbox_messages
+
+RESET = reverse("accounts:password_reset")
+CONFIRM = reverse("accounts:password_reset_confirm")
+NEW = "Quiet-River-Stone-42"
+
+
+@pytest.fixture
+def reset_code(client, alice, send_code):
+    return send_code(client, RESET, {"phone": "138 0000 0001"}, "+8613800000001")
+
+
+def test_reset_with_the_sms_code_sets_the_password_and_unlocks(client, alice, reset_code):
+    User.objects.filter(pk=alice.pk).update(failed_login_streak=100, locked_at="2026-11-01T00:00:00Z")
+    response = client.post(CONFIRM, {"code": reset_code, "new_password": NEW, "new_password_again": NEW})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password(NEW)
+    assert not alice.is_locked and alice.failed_login_streak == 0
+
+
+def test_unknown_phone_gets_the_same_answer_and_no_message(client, db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(RESET, {"phone": "13700000000"})
+    assert response.status_code == 302
+    assert outbox_messages().count() == 0
+    response = client.post(CONFIRM, {"code": "123456", "new_password": NEW, "new_password_again": NEW})
+    assert response.status_code == 400
+    assert response.context["form"].errors["code"]
+
+
+def test_wrong_code_changes_nothing(client, alice, reset_code):
+    wrong = "000000" if reset_code != "000000" else "111111"
+    response = client.post(CONFIRM, {"code": wrong, "new_password": NEW, "new_password_again": NEW})
+    assert response.status_code == 400
+    alice.refresh_from_db()
+    assert not alice.check_password(NEW)
+
+
+def test_weak_new_password_is_refused_and_the_code_stays_usable(client, alice, reset_code):
+    response = client.post(CONFIRM, {"code": reset_code, "new_password": "abc", "new_password_again": "abc"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["new_password"]
+    response = client.post(CONFIRM, {"code": reset_code, "new_password": NEW, "new_password_again": NEW})
+    assert response.status_code == 302
+
+
+def test_confirm_without_a_request_goes_back(client, db):
+    assert client.get(CONFIRM)["Location"] == RESET
+
+
+def test_malformed_phone_is_refused(client, db):
+    response = client.post(RESET, {"phone": "12"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["phone"]

@@ -1,0 +1,54 @@
+import itertools
+
+import factory
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ruanzhu.accounts.models import User
+
+PASSWORD = "Correct-Horse-Battery-9"
+_phones = itertools.count(1)
+
+
+def next_phone() -> str:
+    """Return a fresh, valid China mobile number."""
+    return f"139{next(_phones):08d}"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n:04d}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    kind = User.Kind.INDIVIDUAL
+    identity_status = User.IdentityStatus.VERIFIED
+
+    @factory.post_generation
+    def phone(self, create, extracted, **kwargs):
+        self.set_phone(extracted or next_phone())
+        if create:
+            self.save(update_fields=["phone", "phone_index"])
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or PASSWORD)
+        if create:
+            self.save(update_fields=["password"])
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+
+
+def totp_device(user: User) -> TOTPDevice:
+    """Give ``user`` a confirmed TOTP device."""
+    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+def totp_now(device: TOTPDevice) -> str:
+    """Return the device's current TOTP code."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
