@@ -197,3 +197,33 @@ def test_unknown_purpose_is_a_programming_error(phone):
 def test_phone_must_be_normalised(db):
     with pytest.raises(ValueError):
         code_send(phone="138 0013 8000", purpose=Purpose.SIGNUP)
+
+
+def test_queued_message_holds_the_code_only_encrypted(phone, monkeypatch):
+    monkeypatch.setattr("ruanzhu.otp.services.secrets.randbelow", lambda upper: 482916)
+
+    code_send(phone=phone, purpose=Purpose.SIGNUP)
+
+    assert "482916" in SmsMessage.objects.get().body
+    with connection.cursor() as cursor:
+        for table in (OneTimeCode._meta.db_table, SmsMessage._meta.db_table):
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - table names from model metadata
+            rows = cursor.fetchall()
+            assert rows
+            assert not any("482916" in str(value) for row in rows for value in row)
+
+
+def test_admin_never_shows_code_hash_or_message_body(rf, admin_user):
+    from django.contrib import admin
+
+    from ruanzhu.otp.models import OutboxMessage
+
+    request = rf.get("/")
+    request.user = admin_user
+    for model in (OneTimeCode, SmsMessage, OutboxMessage):
+        model_admin = admin.site._registry[model]
+        shown = set(model_admin.get_fields(request)) | set(model_admin.get_list_display(request))
+        assert not shown & {"code_hash", "body", "phone", "phone_index"}
+        assert not model_admin.has_change_permission(request)
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_delete_permission(request)
