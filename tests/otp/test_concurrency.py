@@ -26,8 +26,8 @@ def send_from_threads(*, phones: list[str]) -> list[str]:
                     outcomes.append("refused")
                     return
                 except OperationalError as exc:
-                    # SQLite's shared-cache test database reports a held lock at once instead of waiting for
-                    # it as a file database does (busy timeout); try again as that wait would.
+                    # An in-memory (shared-cache) SQLite test database reports a held lock at once instead of
+                    # waiting for it as a file database does (busy timeout); try again as that wait would.
                     if "locked" not in str(exc):
                         raise
                     threading.Event().wait(0.01)
