@@ -1,0 +1,218 @@
+"""Check a deposit PDF, ours or another tool's, against the rules of 鉴别材料, page by page."""
+
+import io
+import itertools
+import os
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from .layout import LINES_PER_PAGE
+from .pdftext import TextLine, black_boxes, has_image, text_lines
+
+DOCUMENT_MIN_LINES = 30
+KINDS = ("program", "document")
+# Largest number of pages each kind of deposit may have.
+MAX_PAGES = {None: 60, "redact": 60, "first10": 60, "object-code": 80}
+_PAGE_NUMBER = (
+    re.compile(r"^(?:第\s*)?(\d{1,6})\s*页?\s*(?:(?:/|共)\s*\d+\s*页?)?$"),
+    re.compile(r"^(?:page|p\.)\s*(\d{1,6})(?:\s*(?:/|of)\s*\d+)?$", re.IGNORECASE),
+    re.compile(r"^-\s*(\d{1,6})\s*-$"),
+)
+_TRAILING_NUMBER = re.compile(r"^(.*?)\s+(\d{1,6})$")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class PageProblem:
+    """One rule a page breaks; page is None for the file as a whole."""
+
+    page: int | None
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PageReport:
+    """What was read on one page."""
+
+    page: int
+    lines: int
+    redacted_lines: int
+    header: str | None
+    page_number: int | None
+    has_figure: bool
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of a check: what each page holds and what is wrong with it."""
+
+    page_count: int
+    pages: list[PageReport] = field(default_factory=list)
+    problems: list[PageProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the file meets every rule."""
+        return not self.problems
+
+    @property
+    def lines_per_page(self) -> list[int]:
+        """Return the number of printed lines on each page, blacked-out ones included."""
+        return [page.lines + page.redacted_lines for page in self.pages]
+
+
+def _number_of(text: str) -> int | None:
+    """Return the page number a header fragment states, if it states one."""
+    text = text.strip()
+    for pattern in _PAGE_NUMBER:
+        match = pattern.match(text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _header_count(lines: list[TextLine]) -> int:
+    """Return how many top lines form the header: those above the first wide gap near the top."""
+    if len(lines) < 2:
+        return len(lines)
+    gaps = [upper.y - lower.y for upper, lower in itertools.pairwise(lines)]
+    usual = statistics.median(gaps)
+    for index, gap in enumerate(gaps[:4]):
+        if gap > 1.25 * usual:
+            return index + 1
+    return 1
+
+
+def _read_header(lines: list[TextLine], page_width: float, expected: str) -> tuple[str | None, int | None]:
+    """Return the header text and the page number printed at the top right."""
+    fragments = [(x, text) for line in lines for x, text in sorted(line.fragments)]
+    number = None
+    for index in range(len(fragments) - 1, -1, -1):
+        x, text = fragments[index]
+        found = _number_of(text)
+        if found is not None and x > page_width / 2:
+            number = found
+            del fragments[index]
+            break
+    header = _SPACE.sub(" ", " ".join(text.strip() for _, text in fragments)).strip()
+    if number is None and _squash(header) != _squash(expected):
+        match = _TRAILING_NUMBER.match(header)
+        if match:
+            header, number = match.group(1), int(match.group(2))
+    return header or None, number
+
+
+def _squash(text: str) -> str:
+    """Drop all whitespace, so that spacing differences between tools do not count."""
+    return _SPACE.sub("", text)
+
+
+def _redacted_lines(boxes: list[tuple[float, float, float, float]], leading: float) -> int:
+    """Return how many line slots the black boxes cover."""
+    return sum(max(1, round(height / leading)) for _, _, width, height in boxes if width > 20 and height > 4)
+
+
+def check_deposit(
+    source: str | os.PathLike[str] | bytes,
+    *,
+    kind: str,
+    name: str,
+    version: str,
+    exception: str | None = None,
+) -> CheckResult:
+    """Check a deposit PDF and return every page's reading and problems."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    label = "程序鉴别材料" if kind == "program" else "文档鉴别材料"
+    try:
+        reader = PdfReader(io.BytesIO(source) if isinstance(source, bytes) else source)
+        total = len(reader.pages)
+    except (PdfReadError, OSError, ValueError) as exc:
+        return CheckResult(0, [], [PageProblem(None, "unreadable", f"无法读取PDF文件：{exc}")])
+    expected = f"{name} {version}"
+    problems: list[PageProblem] = []
+    limit = MAX_PAGES.get(exception, 60) if kind == "program" else 60
+    if total == 0:
+        problems.append(PageProblem(None, "no_pages", f"文件没有页面，{label}不能为空"))
+    elif total > limit:
+        problems.append(
+            PageProblem(None, "page_count", f"共{total}页，{label}应为前30页和后30页，共不超过{limit}页")
+        )
+    reports: list[PageReport] = []
+    previous_number = 0
+    # The object-code variant joins two listings; the object code's last page may be short too.
+    spare_short_pages = 1 if exception == "object-code" else 0
+    for index, page in enumerate(reader.pages, start=1):
+        lines = text_lines(page)
+        head = _header_count(lines)
+        width = float(page.mediabox.width)
+        header, number = _read_header(lines[:head], width, expected)
+        body = lines[head:]
+        leading = statistics.median([a.y - b.y for a, b in itertools.pairwise(body)] or [14.6])
+        redacted = _redacted_lines(black_boxes(page), leading) if kind == "program" else 0
+        figure = has_image(page.get("/Resources"))
+        reports.append(PageReport(index, len(body), redacted, header, number, figure))
+        count = len(body) + redacted
+        last = index == total
+        if header is None:
+            problems.append(
+                PageProblem(index, "header_missing", f"第{index}页没有页眉，页眉应为“{expected}”")
+            )
+        elif _squash(header) != _squash(expected):
+            problems.append(
+                PageProblem(index, "header_mismatch", f"第{index}页页眉为“{header}”，应为“{expected}”")
+            )
+        if number is None:
+            problems.append(PageProblem(index, "page_number_missing", f"第{index}页右上角没有页码"))
+        else:
+            if index == 1 and number != 1:
+                problems.append(PageProblem(index, "page_number_order", f"第1页的页码为{number}，应从1开始"))
+            elif number <= previous_number:
+                problems.append(
+                    PageProblem(
+                        index,
+                        "page_number_order",
+                        f"第{index}页的页码为{number}，没有接在前一页的页码{previous_number}之后",
+                    )
+                )
+            previous_number = number
+        if kind == "program":
+            if count > LINES_PER_PAGE:
+                problems.append(
+                    PageProblem(
+                        index,
+                        "too_many_lines",
+                        f"第{index}页有{count}行，程序鉴别材料每页应为50行（折行也计为一行）",
+                    )
+                )
+            elif count < LINES_PER_PAGE and not last:
+                if spare_short_pages:
+                    spare_short_pages -= 1
+                else:
+                    problems.append(
+                        PageProblem(
+                            index, "too_few_lines", f"第{index}页只有{count}行，程序鉴别材料每页不少于50行"
+                        )
+                    )
+            if count == 0:
+                problems.append(PageProblem(index, "empty_page", f"第{index}页没有程序文本"))
+            if 2 * redacted > count:
+                problems.append(
+                    PageProblem(
+                        index, "redaction_over_half", f"第{index}页涂黑{redacted}行，超过该页{count}行的一半"
+                    )
+                )
+        elif count < DOCUMENT_MIN_LINES and not last and not figure:
+            problems.append(
+                PageProblem(
+                    index,
+                    "too_few_lines",
+                    f"第{index}页只有{count}行，文档鉴别材料每页不少于30行（有插图的页和最后一页除外）",
+                )
+            )
+    return CheckResult(total, reports, problems)
