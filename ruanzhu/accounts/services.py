@@ -90,16 +90,17 @@ def user_login_succeeded(*, user: User) -> None:
         User.objects.filter(pk=user.pk).update(failed_login_streak=0)
 
 
-@transaction.atomic
 def user_password_reset(*, user: User, code: str, new_password: str) -> User:
     """Set a new password after checking the SMS code sent to the account's phone; this also unlocks it."""
-    user = User.objects.select_for_update().get(pk=user.pk)
     _validate_password(new_password, user=user, field="new_password")
+    # Outside the transaction below: a wrong guess must stay counted, not be rolled back with the error.
     code_verify(phone=user.phone, purpose=Purpose.PASSWORD_RESET, code=code, subject=f"user:{user.pk}")
-    user.set_password(new_password)
-    user.failed_login_streak = 0
-    user.locked_at = None
-    user.save(update_fields=["password", "failed_login_streak", "locked_at"])
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.set_password(new_password)
+        user.failed_login_streak = 0
+        user.locked_at = None
+        user.save(update_fields=["password", "failed_login_streak", "locked_at"])
     return user
 
 

@@ -57,3 +57,13 @@ def test_malformed_phone_is_refused(client, db):
     response = client.post(RESET, {"phone": "12"})
     assert response.status_code == 400
     assert response.context["form"].errors["phone"]
+
+
+def test_wrong_guesses_count_towards_killing_the_code(client, alice, reset_code):
+    wrong = "000000" if reset_code != "000000" else "111111"
+    for _ in range(5):
+        client.post(CONFIRM, {"code": wrong, "new_password": NEW, "new_password_again": NEW})
+    response = client.post(CONFIRM, {"code": reset_code, "new_password": NEW, "new_password_again": NEW})
+    assert response.status_code == 400
+    alice.refresh_from_db()
+    assert not alice.check_password(NEW)

@@ -7,7 +7,7 @@ from ruanzhu.accounts.models import User
 from ruanzhu.core.models import AuditEntry
 from ruanzhu.core.selectors import audit_entries_for_target
 from ruanzhu.core.services import audit_record
-from tests.core.conftest import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
