@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from ruanzhu.accounts.models import User
 from ruanzhu.core.models import AuditEntry
 from ruanzhu.core.services import UnmaskRefused, personal_data_unmask
-from tests.core.conftest import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
