@@ -62,6 +62,13 @@ def _add_deposit_commands(subparsers: "argparse._SubParsersAction[argparse.Argum
     )
     program.add_argument("--encoding", help="非 UTF-8 文件的编码（默认自动识别 GBK/GB 18030）")
     program.add_argument("--rev", default="HEAD", help="git 仓库使用的提交（默认 HEAD）")
+    program.add_argument(
+        "--max-size",
+        type=_positive,
+        default=1024,
+        metavar="MB",
+        help="压缩包解压后的大小上限（默认 1024 MB）",
+    )
     program.add_argument("--quiet", "-q", action="store_true", help="不显示进度")
 
     document = commands.add_parser("document", help="由用户手册等文档生成文档鉴别材料")
@@ -103,6 +110,7 @@ def _run_deposit(args: argparse.Namespace) -> int:
             exclude=args.exclude or None,
             encoding=args.encoding,
             revision=args.rev,
+            max_expanded_bytes=args.max_size << 20,
             progress=progress,
         )
         return EXIT_OK

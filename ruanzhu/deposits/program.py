@@ -15,7 +15,7 @@ from .layout import LINES_PER_PAGE, LineWrapper, printed_lines
 from .pages import LineStore, Page, first_and_last, page_count, pages_from_store
 from .progress import Progress
 from .render import write_line_pages
-from .sources import open_source
+from .sources import MAX_EXPANDED_BYTES, open_source
 from .textcodec import decode_source
 
 EXCEPTION_MODES = ("redact", "first10", "object-code")
@@ -171,6 +171,7 @@ def build_program_deposit(
     exclude: list[str] | None = None,
     encoding: str | None = None,
     revision: str = "HEAD",
+    max_expanded_bytes: int = MAX_EXPANDED_BYTES,
     font_path: str | None = None,
     progress: Progress | None = None,
 ) -> DepositSummary:
@@ -194,7 +195,7 @@ def build_program_deposit(
         window = ((from_page - 1) * LINES_PER_PAGE, (from_page - 1 + window_pages) * LINES_PER_PAGE)
     tail_pages = max(30, window_pages)
     store = LineStore(_HEAD_LINES, tail_pages * LINES_PER_PAGE, window)
-    with open_source(source, revision=revision, progress=progress) as root:
+    with open_source(source, revision=revision, limit=max_expanded_bytes, progress=progress) as root:
         files = collect_files(root, include=include, exclude=exclude)
         progress.note(f"找到 {len(files)} 个源文件")
         known = {item.relative for item in files}
