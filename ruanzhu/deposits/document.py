@@ -152,7 +152,8 @@ def _overlay_pdf(path: Path, font: DepositFont, header: str) -> tuple[bytes, int
             .scale(scale, scale)
             .translate(x0 * (1 - scale) + width * (1 - scale) / 2, y0 * (1 - scale))
         )
-        page.merge_transformed_page(stamp, Transformation().translate(x0, y0))
+        # Under the page's own content: the band is empty anyway, and text extractors then read the header first.
+        page.merge_transformed_page(stamp, Transformation().translate(x0, y0), over=False)
     writer.add_metadata({"/Title": f"{header} 文档鉴别材料", "/Producer": "ruanzhu deposit (pypdf)"})
     buffer = io.BytesIO()
     writer.write(buffer)
