@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 
 @dataclass(frozen=True)
@@ -45,5 +45,9 @@ def format_wait(seconds: int) -> str:
     hours, minutes = divmod(minutes, 60)
     text = ngettext("%(count)d小时", "%(count)d小时", hours) % {"count": hours}
     if minutes:
-        text += ngettext("%(count)d分钟", "%(count)d分钟", minutes) % {"count": minutes}
+        # Translators: hours followed by minutes, e.g. "2小时5分钟"; English needs a space between them.
+        text = gettext("%(hours)s%(minutes)s") % {
+            "hours": text,
+            "minutes": ngettext("%(count)d分钟", "%(count)d分钟", minutes) % {"count": minutes},
+        }
     return text
