@@ -171,3 +171,18 @@ def test_files_are_chosen_and_ordered(tree: Path, tmp_path: Path) -> None:
     )
     lines = read_pages(build(tree, tmp_path))[0].lines
     assert lines == ["import a_first", "a = 1", "b = 1", "z = 1", "y = 1"]
+
+
+def test_nested_gitignore_and_deep_java_entry_point(tree: Path, tmp_path: Path) -> None:
+    write_tree(
+        tree,
+        {
+            "src/main/java/com/acme/Helper.java": "class Helper {}\n",
+            "src/main/java/com/acme/Main.java": "class Main {}\n",
+            "src/main/java/com/acme/gen/.gitignore": "*.java\n!Kept.java\n",
+            "src/main/java/com/acme/gen/Dropped.java": "class Dropped {}\n",
+            "src/main/java/com/acme/gen/Kept.java": "class Kept {}\n",
+        },
+    )
+    lines = read_pages(build(tree, tmp_path))[0].lines
+    assert lines == ["class Main {}", "class Helper {}", "class Kept {}"]
