@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from tests.factories import staff_session
 
@@ -58,7 +59,9 @@ def assert_english(response, *, user_data=()):
 @pytest.fixture
 def english(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+    yield client
+    # LocaleMiddleware leaves the request's language active in this thread; later tests expect the default.
+    translation.deactivate()
 
 
 def test_the_compiled_catalogue_is_up_to_date(tmp_path):
