@@ -16,7 +16,16 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from .fonts import DocumentFonts, document_fonts
 
@@ -244,7 +253,7 @@ def render_pdf(meta: DocumentMeta, story: Sequence[Flowable], *, fonts: Document
     """Lay out story on A4 pages with the shared header and footer and return the PDF; same input, same bytes."""
     fonts = fonts or document_fonts()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = BaseDocTemplate(
         buffer,
         pagesize=A4,
         leftMargin=MARGIN_LEFT,
@@ -260,6 +269,19 @@ def render_pdf(meta: DocumentMeta, story: Sequence[Flowable], *, fonts: Document
         lang="zh-CN",
         initialFontName=fonts.regular,
     )
+    # No frame padding: tables of CONTENT_WIDTH line up with the header and footer rules.
+    frame = Frame(
+        MARGIN_LEFT,
+        MARGIN_BOTTOM,
+        CONTENT_WIDTH,
+        PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="body",
+    )
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     canvasmaker = functools.partial(
         _PagedCanvas, decorate=_page_decorator(meta, fonts), pdf_date=_pdf_date(meta.created)
     )

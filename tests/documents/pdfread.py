@@ -28,7 +28,8 @@ def text_fragments(pdf: bytes, index: int = 0) -> list[tuple[str, float, float, 
     fragments = []
 
     def visit(text, cm, tm, font_dict, font_size):
-        if text.strip():
+        text = text.strip()
+        if text:
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
             y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
             fragments.append((text, x, y, font_size * tm[0]))
