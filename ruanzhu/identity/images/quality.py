@@ -21,10 +21,10 @@ from django.utils.translation import gettext, gettext_lazy
 from PIL import Image
 
 WORK_LONG_SIDE = 1000
-# Haar detection costs grow with the pixel count; at 640 px a face of a twelfth of the short side is still
-# 40 px, above the cascade's 24 px window.
+# Haar detection costs grow with the pixel count: faces are looked for on a copy of at most 640 px.
 FACE_LONG_SIDE = 640
 FACE_CASCADE = "haarcascade_frontalface_default.xml"
+MIN_FACE_PIXELS = 36  # the smallest accepted face on the detection copy; the cascade's window is 24 px
 BLOWN_OUT = 250  # grey level from which a pixel counts as burnt out by a reflection
 SHARPNESS_GRID = 8  # the Laplacian variance is taken per tile of an 8 × 8 grid
 SHARPNESS_PERCENTILE = 90
@@ -234,10 +234,17 @@ def _face_cascade() -> cv2.CascadeClassifier:
 
 
 def _check_face(copy: _WorkingCopy, *, code: str, min_share: float) -> Check:
-    """Look for frontal faces at least min_share of the short side wide, on a FACE_LONG_SIDE copy."""
+    """Look for frontal faces at least min_share of the short side wide.
+
+    The detection copy is only as large as needed for the smallest accepted face to measure MIN_FACE_PIXELS
+    (at most FACE_LONG_SIDE): the cascade's cost grows with the pixel count and the number of scales.
+    """
+    height, width = copy.grey.shape
+    needed_short_side = MIN_FACE_PIXELS / min_share
+    long_side = min(FACE_LONG_SIDE, round(needed_short_side * max(width, height) / min(width, height)))
     # No histogram equalisation: the cascade normalises each window's contrast itself, and equalising
     # turned smooth blotches of a wall into false faces on the calibration photos.
-    grey = _shrink(copy.grey, FACE_LONG_SIDE)
+    grey = _shrink(copy.grey, long_side)
     minimum = max(24, round(min(grey.shape) * min_share))
     faces = _face_cascade().detectMultiScale(
         grey, scaleFactor=1.1, minNeighbors=5, minSize=(minimum, minimum)
