@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ruanzhu.core.models import AuditEntry, CalendarDay
+from ruanzhu.core.models import AuditEntry, CalendarDay, ReasonCode
 
 
 @admin.register(AuditEntry)
@@ -54,3 +54,13 @@ class CalendarDayAdmin(admin.ModelAdmin):
     @admin.display(description=_("星期"))
     def weekday(self, obj):
         return WEEKDAYS[obj.date.weekday()]
+
+
+@admin.register(ReasonCode)
+class ReasonCodeAdmin(admin.ModelAdmin):
+    """The configurable list of refusal reasons and the texts applicants read."""
+
+    list_display = ("queue", "code", "label", "applicant_text", "is_active", "position")
+    list_filter = ("queue", "is_active")
+    list_editable = ("is_active", "position")
+    search_fields = ("code", "label", "applicant_text")

@@ -85,3 +85,27 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}（{self.get_kind_display()}）"
+
+
+class ReasonCode(models.Model):
+    """A reason staff can give for a refusal, with the text the applicant reads (a configurable list)."""
+
+    class Queue(models.TextChoices):
+        IDENTITY = "identity", _("实名认证审核")
+        EXAMINATION = "examination", _("登记审查")
+
+    queue = models.CharField(_("适用于"), max_length=16, choices=Queue.choices)
+    code = models.SlugField(_("代码"), max_length=40)
+    label = models.CharField(_("名称"), max_length=60)
+    applicant_text = models.CharField(_("告知申请人的说明"), max_length=300)
+    is_active = models.BooleanField(_("启用"), default=True)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("驳回理由")
+        verbose_name_plural = _("驳回理由")
+        ordering = ["queue", "position", "code"]
+        constraints = [models.UniqueConstraint(fields=["queue", "code"], name="core_reasoncode_unique")]
+
+    def __str__(self) -> str:
+        return self.label
