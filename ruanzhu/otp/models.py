@@ -14,6 +14,8 @@ class Purpose(models.TextChoices):
     PASSWORD_RESET = "password_reset", _("重置密码")
     PHONE_CHANGE = "phone_change", _("更换手机号")
     FILING_CONFIRM = "filing_confirm", _("出申请表确认")
+    # Not a code: a status notice (e.g. a review decision). Counted in the daily budget, not in the send limits.
+    NOTICE = "notice", _("通知")
 
 
 class OneTimeCode(models.Model):

@@ -57,6 +57,8 @@ class CodeRejected(Exception):
 def code_send(*, phone: str, purpose: str, subject: str = "", ip: str | None = None, account=None) -> None:
     """Issue a new code for (phone, purpose, subject), void the previous one, and send it after the commit."""
     purpose = Purpose(purpose)
+    if purpose == Purpose.NOTICE:
+        raise ValueError("notices carry no code: use sms_notice_send")
     _check_binding(phone=phone, subject=subject)
     index = phone_index(phone)
     ip_index = blind_index(ip, purpose=IP_INDEX_PURPOSE) if ip else ""
@@ -91,6 +93,29 @@ def code_send(*, phone: str, purpose: str, subject: str = "", ip: str | None = N
         # delivery error (the task runs in-process in the embedded default) from failing the request itself.
         transaction.on_commit(lambda: _schedule_delivery(message.pk), robust=True)
     logger.info("otp code issued: purpose=%s message=%s", purpose.value, message.pk)
+
+
+def sms_notice_send(*, phone: str, body: str, account=None) -> SmsMessage | None:
+    """Send a status notice (no code) after the commit; return None when today's budget is spent."""
+    _check_binding(phone=phone, subject="")
+    with transaction.atomic():
+        now = timezone.now()
+        budget_day = _lock_budget_day(now)
+        if budget_day.sent >= settings.OTP_DAILY_BUDGET:
+            # The in-site message and the email still reach the account; only the SMS copy is dropped.
+            logger.warning("sms notice dropped: daily budget spent")
+            return None
+        message = SmsMessage.objects.create(
+            phone=phone,
+            phone_index=phone_index(phone),
+            body=body[:300],
+            purpose=Purpose.NOTICE,
+            account=account if account is not None and account.pk else None,
+            created_at=now,
+        )
+        SendBudgetDay.objects.filter(pk=budget_day.pk).update(sent=F("sent") + 1)
+        transaction.on_commit(lambda: _schedule_delivery(message.pk), robust=True)
+    return message
 
 
 def code_verify(*, phone: str, purpose: str, code: str, subject: str = "") -> None:
@@ -223,6 +248,7 @@ def _enforce_limits(
             # wait is until that send leaves it.
             oldest_counted = (
                 SmsMessage.objects.filter(**lookup, created_at__gt=now - timedelta(seconds=rule.seconds))
+                .exclude(purpose=Purpose.NOTICE)
                 .order_by("-created_at")
                 .values_list("created_at", flat=True)[rule.count - 1 : rule.count]
                 .first()

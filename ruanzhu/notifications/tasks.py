@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from ruanzhu.notifications.services import notification_deliver
+
+
+@shared_task(acks_late=True)
+def notification_deliver_task(notification_id: int, *, sms: bool, email: bool) -> None:
+    notification_deliver(notification_id=notification_id, sms=sms, email=email)

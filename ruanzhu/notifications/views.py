@@ -1,0 +1,26 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from ruanzhu.notifications.models import Notification
+from ruanzhu.notifications.services import notifications_mark_read
+
+
+@login_required
+@require_GET
+def inbox(request):
+    """List the account's in-site messages, newest first."""
+    page = Paginator(Notification.objects.filter(recipient=request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "notifications/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def mark_read(request):
+    """Mark all (or one) of the account's messages read."""
+    raw = request.POST.get("notification", "")
+    notifications_mark_read(recipient=request.user, notification_id=int(raw) if raw.isdigit() else None)
+    return redirect("notifications:inbox")
