@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "ruanzhu.otp",
     "ruanzhu.filings",
     "ruanzhu.staff",
+    "ruanzhu.notifications",
+    "ruanzhu.identity",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ruanzhu.core.context_processors.site",
+                "ruanzhu.notifications.context_processors.unread",
             ],
         },
     },
@@ -298,5 +301,6 @@ LOGGING = {
 
 # --- Working days -----------------------------------------------------------------------------------------------
 IDENTITY_REVIEW_WORKING_DAYS = env.int("IDENTITY_REVIEW_WORKING_DAYS", 3)
+IDENTITY_UPLOAD_MAX_BYTES = env.int("IDENTITY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 # Unmasking personal data needs a login no older than this (seconds); otherwise staff log in again first.
 UNMASK_FRESH_LOGIN_SECONDS = env.int("UNMASK_FRESH_LOGIN_SECONDS", 10 * 60)

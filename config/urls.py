@@ -14,7 +14,10 @@ urlpatterns = [
     path("accounts/", include("ruanzhu.accounts.urls")),
     path("services/", include("ruanzhu.filings.urls")),
     path("otp/", include("ruanzhu.otp.urls")),
+    path("staff/identity/", include("ruanzhu.identity.review_urls")),
     path("staff/", include("ruanzhu.staff.urls")),
+    path("messages/", include("ruanzhu.notifications.urls")),
+    path("identity/", include("ruanzhu.identity.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -3,15 +3,13 @@
 import base64
 from dataclasses import dataclass
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ruanzhu.accounts.models import User
+from ruanzhu.accounts.roles import EXAMINERS, IDENTITY_REVIEWERS, staff_roles_ensure
 
 DEMO_PASSWORD = "Ruanzhu-Demo-2026"  # noqa: S105 - printed by `make run`; demo accounts only
-IDENTITY_REVIEWERS = "实名审核员"
-EXAMINERS = "审查员"
 
 
 @dataclass(frozen=True)
@@ -77,6 +75,7 @@ class DemoLogin:
 def demo_accounts_ensure() -> list[DemoLogin]:
     """Create the demo accounts that are missing (idempotent) and return their logins."""
     logins = []
+    groups = staff_roles_ensure()
     for account in DEMO_ACCOUNTS:
         user = User.objects.filter(username=account.username).first()
         if user is None:
@@ -93,8 +92,7 @@ def demo_accounts_ensure() -> list[DemoLogin]:
         if not account.staff_group:
             logins.append(DemoLogin(account, user))
             continue
-        group, _ = Group.objects.get_or_create(name=account.staff_group)
-        user.groups.add(group)
+        user.groups.add(groups[account.staff_group])
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
             device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)

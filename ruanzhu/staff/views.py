@@ -2,10 +2,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ruanzhu.accounts.decorators import staff_with_mfa
+from ruanzhu.identity.selectors import can_review, queue_counts
 
 
 @staff_with_mfa
 @require_GET
 def home(request):
     """Show the staff workbench: the queues this member of staff can work."""
-    return render(request, "staff/home.html")
+    identity_counts = queue_counts() if can_review(request.user) else None
+    return render(request, "staff/home.html", {"identity_counts": identity_counts})

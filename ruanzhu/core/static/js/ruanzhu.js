@@ -6,3 +6,20 @@ document.addEventListener("htmx:afterRequest", (event) => {
     event.detail.target.innerHTML = xhr.responseText;
   }
 });
+
+// Review pages: zoom and rotate an ID image in place.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-action]");
+  if (!button) return;
+  const figure = button.closest(".review-image");
+  const frame = figure && figure.querySelector(".zoomable");
+  const image = frame && frame.querySelector("img");
+  if (!image) return;
+  if (button.dataset.action === "zoom") {
+    frame.classList.toggle("zoomed");
+  } else if (button.dataset.action === "rotate") {
+    const angle = (Number(image.dataset.rotate || 0) + 90) % 360;
+    image.dataset.rotate = String(angle);
+    image.style.transform = `rotate(${angle}deg)`;
+  }
+});

@@ -1,0 +1,134 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ruanzhu.identity.models import IdType, InstitutionCategory
+from ruanzhu.identity.services import CHECKLIST, InstitutionDetails, PersonDetails
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class IdentityForm(forms.Form):
+    """Step 1 (身份)."""
+
+    nationality = forms.CharField(label=_("国籍"), max_length=50, initial="中国")
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=IdType.choices)
+
+    def __init__(self, *args, institution: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if institution:
+            self.fields["category"] = forms.ChoiceField(
+                label=_("机构类别"), choices=InstitutionCategory.choices
+            )
+            self.fields["id_type"].label = _("管理员证件类型")
+            self.order_fields(["category", "nationality", "id_type"])
+
+
+class PersonFields(forms.Form):
+    real_name = forms.CharField(label=_("姓名"), max_length=50)
+    id_number = forms.CharField(label=_("证件号码"), max_length=30)
+    id_valid_from = forms.DateField(label=_("证件有效期起"), widget=DATE_INPUT)
+    id_valid_until = forms.DateField(label=_("证件有效期至"), widget=DATE_INPUT, required=False)
+    id_long_term = forms.BooleanField(label=_("长期有效"), required=False)
+
+    def person_details(self, *, prefix: str = "", province: str = "", city: str = "") -> PersonDetails:
+        data = self.cleaned_data
+        return PersonDetails(
+            real_name=data[f"{prefix}real_name"],
+            id_number=data[f"{prefix}id_number"],
+            id_valid_from=data[f"{prefix}id_valid_from"],
+            id_valid_until=data.get(f"{prefix}id_valid_until"),
+            id_long_term=data.get(f"{prefix}id_long_term", False),
+            province=province or data.get("province", ""),
+            city=city or data.get("city", ""),
+        )
+
+
+class PersonDetailsForm(PersonFields):
+    """Step 2 (完善账户信息) of an individual."""
+
+    province = forms.CharField(label=_("省份"), max_length=20)
+    city = forms.CharField(label=_("城市"), max_length=20)
+
+    def details(self) -> PersonDetails:
+        return self.person_details()
+
+
+class InstitutionDetailsForm(forms.Form):
+    """Step 2 (完善账户信息) of an institution: the institution, then its account administrator."""
+
+    institution_name = forms.CharField(label=_("机构名称"), max_length=100)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, min_length=18)
+    legal_representative = forms.CharField(label=_("法定代表人"), max_length=50)
+    address = forms.CharField(label=_("地址"), max_length=200)
+    province = forms.CharField(label=_("省份"), max_length=20)
+    city = forms.CharField(label=_("城市"), max_length=20)
+    admin_real_name = forms.CharField(label=_("管理员姓名"), max_length=50)
+    admin_id_number = forms.CharField(label=_("管理员证件号码"), max_length=30)
+    admin_id_valid_from = forms.DateField(label=_("证件有效期起"), widget=DATE_INPUT)
+    admin_id_valid_until = forms.DateField(label=_("证件有效期至"), widget=DATE_INPUT, required=False)
+    admin_id_long_term = forms.BooleanField(label=_("长期有效"), required=False)
+
+    person_details = PersonFields.person_details
+
+    def details(self) -> InstitutionDetails:
+        data = self.cleaned_data
+        return InstitutionDetails(
+            institution_name=data["institution_name"],
+            credit_code=data["credit_code"],
+            legal_representative=data["legal_representative"],
+            address=data["address"],
+            province=data["province"],
+            city=data["city"],
+            admin=self.person_details(prefix="admin_", province=data["province"], city=data["city"]),
+        )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("文件"))
+
+
+class SubmitForm(forms.Form):
+    consent_id_data = forms.BooleanField(
+        label=_("我同意本平台为办理实名认证及著作权登记，收集、加密保存并由审核人员查看我的证件信息。"),
+        required=True,
+        error_messages={"required": _("请勾选此项授权同意。")},
+    )
+    consent_face = forms.BooleanField(
+        label=_("我同意本平台为核验身份，收集并由审核人员查看我的人像照片（手持证件照片）。"),
+        required=True,
+        error_messages={"required": _("请勾选此项授权同意。")},
+    )
+
+
+class ApproveForm(forms.Form):
+    note = forms.CharField(
+        label=_("内部备注"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in CHECKLIST.items():
+            self.fields[key] = forms.BooleanField(label=label, required=False)
+
+    def checklist(self) -> dict[str, bool]:
+        return {key: bool(self.cleaned_data.get(key)) for key in CHECKLIST}
+
+
+class RejectForm(forms.Form):
+    reasons = forms.ModelMultipleChoiceField(
+        label=_("不通过理由"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一项不通过理由。")},
+    )
+    note = forms.CharField(
+        label=_("内部备注"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from ruanzhu.core.models import ReasonCode
+
+        super().__init__(*args, **kwargs)
+        self.fields["reasons"].queryset = ReasonCode.objects.filter(
+            queue=ReasonCode.Queue.IDENTITY, is_active=True
+        )

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from ruanzhu.identity.services import document_run_checks
+
+
+@shared_task(acks_late=True)
+def document_check_task(document_id: int) -> None:
+    document_run_checks(document_id=document_id)
