@@ -52,7 +52,7 @@ format: deps
 
 ## Extract the UI strings into the English catalogue after changing templates or code.
 messages: deps
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --no-obsolete
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

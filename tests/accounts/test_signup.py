@@ -207,7 +207,7 @@ def test_htmx_code_endpoint_needs_the_terms_and_post(client, db):
     assert outbox_messages().count() == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_signups_with_one_phone_make_one_account(django_capture_on_commit_callbacks):
     """Two sign-ups racing with the same phone: the database decides, the loser gets the field error."""
     from unittest import mock

@@ -7,7 +7,7 @@ from ruanzhu.accounts.models import User
 from ruanzhu.otp.selectors import latest_code_in_outbox
 from tests.factories import totp_now
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def wait_for_code(phone_e164: str) -> str:

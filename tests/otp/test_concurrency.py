@@ -43,7 +43,7 @@ def send_from_threads(*, phones: list[str]) -> list[str]:
     return outcomes
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_sends_to_one_phone_pass_the_minute_limit_once(phone):
     outcomes = send_from_threads(phones=[phone] * SENDERS)
 
@@ -51,7 +51,7 @@ def test_concurrent_sends_to_one_phone_pass_the_minute_limit_once(phone):
     assert SmsMessage.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_sends_cannot_overspend_the_daily_budget(settings):
     settings.OTP_DAILY_BUDGET = 2
     phones = [f"+86137000000{n:02d}" for n in range(SENDERS)]

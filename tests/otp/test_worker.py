@@ -69,7 +69,7 @@ def wait_for_status(message_id: int, *, timeout: float = 15) -> str:
 
 
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_code_is_delivered_by_a_celery_worker_after_commit(celery_worker_on_redis, phone):
     code_send(phone=phone, purpose=Purpose.SIGNUP)
     message = SmsMessage.objects.get()

@@ -1,0 +1,327 @@
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from ruanzhu.accounts.models import User
+from ruanzhu.identity.models import Verification, VerificationDocument
+from ruanzhu.notifications.models import Notification
+from tests.factories import UserFactory
+from tests.identity import images_fixtures as pictures
+from tests.identity.conftest import ALICE_ID, CREDIT_CODE, fill_individual, upload_file
+
+
+def test_wizard_needs_login(client, db):
+    for name in ("identity:start", "identity:step1", "identity:step2", "identity:step3", "identity:status"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_前往实名认证_opens_the_first_step_with_the_four_steps(client, applicant):
+    client.force_login(applicant)
+    response = client.get(reverse("identity:start"))
+    assert response["Location"] == reverse("identity:step1")
+    page = client.get(reverse("identity:step1")).content.decode()
+    for label in ("身份", "完善账户信息", "申请认证", "审核信息"):
+        assert label in page
+
+
+def test_individual_submits_and_sees_the_seed_message_with_a_working_day_due_date(
+    client, applicant, photos, django_capture_on_commit_callbacks
+):
+    client.force_login(applicant)
+    with django_capture_on_commit_callbacks(execute=True):
+        fill_individual(client, photos)
+        page = client.get(reverse("identity:step3")).content.decode()
+        assert "为避免审核失败，请上传清晰、平铺、无反光、无遮边的证件照片" in page
+        assert "仅供办理中国版权保护中心各项申请使用" in page
+        response = client.post(reverse("identity:step3"), {"consent_id_data": "on", "consent_face": "on"})
+    assert response["Location"] == reverse("identity:status")
+    verification = applicant.verifications.get()
+    assert verification.status == Verification.Status.SUBMITTED
+    assert verification.birth_date == date(1990, 3, 7)
+    assert verification.due_date is not None and verification.due_date > verification.submitted_at.date()
+    assert verification.consent_id_data == verification.consent_face == "2026-11"
+    applicant.refresh_from_db()
+    assert applicant.identity_status == User.IdentityStatus.PENDING
+    status = client.get(reverse("identity:status")).content.decode()
+    assert "您已提交实名认证申请，我们将在1-3个工作日内审核。" in status
+    assert "审核通过后您可直接登录系统，如审核不通过，请修改信息后再提交。" in status
+    assert Notification.objects.filter(recipient=applicant, title="实名认证申请已提交").exists()
+
+
+def test_wizard_resumes_where_the_applicant_left_off(client, applicant):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    assert client.get(reverse("identity:start"))["Location"] == reverse("identity:step2")
+
+
+@pytest.mark.parametrize(
+    ("number", "fragment"),
+    [
+        ("110105199003070018", "校验位"),
+        ("11010519900307001", "18位"),
+        ("110105199013070010", "出生日期"),
+        ("990105199003070010", "地区"),
+    ],
+)
+def test_bad_resident_id_is_refused_and_nothing_is_saved(client, applicant, number, fragment):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    response = client.post(
+        reverse("identity:step2"),
+        {
+            "real_name": "张三",
+            "id_number": number,
+            "id_valid_from": "2020-01-01",
+            "id_long_term": "on",
+            "province": "北京市",
+            "city": "北京市",
+        },
+    )
+    assert response.status_code == 400
+    errors = " ".join(response.context["form"].errors["id_number"])
+    assert fragment in errors
+    verification = applicant.verifications.get()
+    assert verification.id_number == "" and verification.real_name == "" and verification.step == 1
+
+
+@pytest.mark.parametrize(
+    ("id_type", "good", "bad"),
+    [
+        ("hk_macao_permit", "H12345678", "X12345678"),
+        ("taiwan_permit", "12345678", "1234"),
+        ("passport", "E12345678", "E1"),
+    ],
+)
+def test_other_documents_are_checked_for_a_plausible_format(client, applicant, id_type, good, bad):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": id_type})
+    base = {
+        "real_name": "陈大文",
+        "id_valid_from": "2020-01-01",
+        "id_valid_until": "2030-01-01",
+        "province": "香港",
+        "city": "香港",
+    }
+    assert client.post(reverse("identity:step2"), {**base, "id_number": bad}).status_code == 400
+    assert client.post(reverse("identity:step2"), {**base, "id_number": good}).status_code == 302
+
+
+def test_expired_document_and_missing_validity_are_refused(client, applicant):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    base = {
+        "real_name": "张三",
+        "id_number": ALICE_ID,
+        "id_valid_from": "2010-01-01",
+        "province": "北京",
+        "city": "北京",
+    }
+    expired = client.post(reverse("identity:step2"), {**base, "id_valid_until": "2020-01-01"})
+    assert "已过有效期" in expired.content.decode()
+    missing = client.post(reverse("identity:step2"), base)
+    assert missing.status_code == 400
+
+
+def test_overlong_name_is_refused(client, applicant):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    response = client.post(
+        reverse("identity:step2"),
+        {
+            "real_name": "张" * 51,
+            "id_number": ALICE_ID,
+            "id_valid_from": "2020-01-01",
+            "id_long_term": "on",
+            "province": "北京",
+            "city": "北京",
+        },
+    )
+    assert response.status_code == 400 and "real_name" in response.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("photo.jpg", b"GIF89a" + b"\x00" * 100, "请上传jpg、png、jpeg格式。"),
+        ("photo.jpg", b"<html><script>alert(1)</script></html>", "请上传jpg、png、jpeg格式。"),
+    ],
+)
+def test_disguised_upload_is_refused_with_the_seed_message(client, applicant, name, content, message):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    response = client.post(
+        reverse("identity:upload", args=["id_front"]), {"file": upload_file(content, name)}, follow=True
+    )
+    assert message in response.content.decode()
+    assert not VerificationDocument.objects.exists()
+
+
+def test_htmx_upload_answers_with_the_slot_and_its_checks(
+    client, applicant, photos, django_capture_on_commit_callbacks
+):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("identity:upload", args=["handheld"]),
+            {"file": upload_file(pictures.jpeg_bytes(pictures.blurred(pictures.handheld_photo(seed=3), 8)))},
+            HTTP_HX_REQUEST="true",
+        )
+    assert response.status_code == 200
+    document = VerificationDocument.objects.get(slot="handheld")
+    assert document.check_state == "done"
+    failed = {check["code"] for check in document.failed_checks}
+    assert "blurred" in failed or "blur" in " ".join(failed)
+    page = client.get(reverse("identity:slot_row", args=["handheld"])).content.decode()
+    assert any(check["message"] in page for check in document.failed_checks)
+
+
+def test_same_picture_for_two_slots_is_flagged(client, applicant, photos, django_capture_on_commit_callbacks):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("identity:upload", args=["id_front"]), {"file": upload_file(photos["id_front"])})
+        client.post(reverse("identity:upload", args=["id_back"]), {"file": upload_file(photos["id_front"])})
+    back = VerificationDocument.objects.get(slot="id_back")
+    assert [check for check in back.failed_checks if "duplicate" in check["code"]]
+
+
+def test_upload_for_a_slot_of_the_other_kind_is_refused(client, applicant, photos):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    response = client.post(
+        reverse("identity:upload", args=["licence"]), {"file": upload_file(photos["licence"])}, follow=True
+    )
+    assert "不需要此材料" in response.content.decode()
+    assert not VerificationDocument.objects.exists()
+
+
+def test_submit_needs_every_document_and_both_consents(client, applicant, photos):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    client.post(
+        reverse("identity:step2"),
+        {
+            "real_name": "张三",
+            "id_number": ALICE_ID,
+            "id_valid_from": "2020-01-01",
+            "id_long_term": "on",
+            "province": "北京",
+            "city": "北京",
+        },
+    )
+    client.post(reverse("identity:upload", args=["id_front"]), {"file": upload_file(photos["id_front"])})
+    response = client.post(reverse("identity:step3"), {"consent_id_data": "on", "consent_face": "on"})
+    assert response.status_code == 400
+    assert "证件照反面" in response.content.decode() and "手持证件照片" in response.content.decode()
+    for slot in ("id_back", "handheld"):
+        client.post(reverse("identity:upload", args=[slot]), {"file": upload_file(photos[slot])})
+    response = client.post(reverse("identity:step3"), {"consent_id_data": "on"})
+    assert response.status_code == 400
+    assert applicant.verifications.get().status == Verification.Status.DRAFT
+
+
+def test_consents_start_unticked(client, applicant, photos):
+    client.force_login(applicant)
+    fill_individual(client, photos)
+    page = client.get(reverse("identity:step3")).content.decode()
+    assert 'name="consent_id_data"' in page and "checked" not in page.split('name="consent_id_data"')[1][:60]
+
+
+def test_submitted_verification_cannot_be_edited(client, submitted, applicant, photos):
+    client.force_login(applicant)
+    assert client.get(reverse("identity:step2"))["Location"] == reverse("identity:status")
+    response = client.post(
+        reverse("identity:upload", args=["id_front"]), {"file": upload_file(photos["id_back"])}
+    )
+    assert response["Location"] == reverse("identity:status")
+    assert (
+        submitted.documents.get(slot="id_front").sha256
+        == VerificationDocument.objects.get(slot="id_front").sha256
+    )
+
+
+def test_second_account_with_a_verified_id_number_is_refused(
+    client, db, photos, django_capture_on_commit_callbacks
+):
+    from ruanzhu.identity.models import VerifiedIdentity
+    from ruanzhu.identity.validators import person_identity_index
+
+    holder = UserFactory(username="holder")
+    first = Verification.objects.create(account=holder, kind="individual", status="approved")
+    VerifiedIdentity.objects.create(
+        index=person_identity_index("resident_id", ALICE_ID), account=holder, verification=first
+    )
+    second = UserFactory(username="second", identity_status="unverified")
+    client.force_login(second)
+    fill_individual(client, photos)
+    response = client.post(reverse("identity:step3"), {"consent_id_data": "on", "consent_face": "on"})
+    assert response.status_code == 400
+    assert "已被其他账户实名认证" in response.content.decode()
+    assert second.verifications.get().status == Verification.Status.DRAFT
+
+
+def test_institution_checks_the_credit_code_and_downloads_the_filled_letter(client, institution):
+    client.force_login(institution)
+    client.post(
+        reverse("identity:step1"), {"category": "enterprise", "nationality": "中国", "id_type": "resident_id"}
+    )
+    base = {
+        "institution_name": "北京示例软件有限公司",
+        "legal_representative": "李四",
+        "address": "北京市海淀区中关村大街1号",
+        "province": "北京市",
+        "city": "北京市",
+        "admin_real_name": "王五",
+        "admin_id_number": ALICE_ID,
+        "admin_id_valid_from": "2020-01-01",
+        "admin_id_long_term": "on",
+    }
+    bad = client.post(reverse("identity:step2"), {**base, "credit_code": "91110000600037341A"})
+    assert bad.status_code == 400 and "校验位" in " ".join(bad.context["form"].errors["credit_code"])
+    good = client.post(reverse("identity:step2"), {**base, "credit_code": CREDIT_CODE.lower()})
+    assert good.status_code == 302
+    verification = institution.verifications.get()
+    assert verification.credit_code == CREDIT_CODE and verification.real_name == "王五"
+    letter = client.get(reverse("identity:authorization_letter"))
+    assert letter["Content-Type"] == "application/pdf" and letter["X-Content-Type-Options"] == "nosniff"
+    text = "".join(page.extract_text() for page in PdfReader(__import__("io").BytesIO(letter.content)).pages)
+    for expected in ("授权书", "北京示例软件有限公司", CREDIT_CODE, "李四", "王五", "acme_admin"):
+        assert expected in text
+
+
+def test_institution_letter_accepts_a_pdf_upload(client, institution):
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    client.force_login(institution)
+    client.post(
+        reverse("identity:step1"), {"category": "enterprise", "nationality": "中国", "id_type": "resident_id"}
+    )
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer)
+    sheet.drawString(100, 700, "signed letter")
+    sheet.save()
+    response = client.post(
+        reverse("identity:upload", args=["authorization_letter"]),
+        {"file": upload_file(buffer.getvalue(), "letter.pdf")},
+    )
+    assert response.status_code == 302
+    assert VerificationDocument.objects.get(slot="authorization_letter").content_type == "application/pdf"
+
+
+def test_letter_needs_the_institution_details_first(client, institution, applicant):
+    client.force_login(institution)
+    assert client.get(reverse("identity:authorization_letter"))["Location"] == reverse("identity:step2")
+    client.force_login(applicant)
+    assert client.get(reverse("identity:authorization_letter"))["Location"] == reverse("identity:step2")
+
+
+def test_wrong_method_is_refused(client, applicant):
+    client.force_login(applicant)
+    assert client.get(reverse("identity:upload", args=["id_front"])).status_code == 405
+    assert client.get(reverse("identity:revise")).status_code == 405
