@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from ruanzhu.identity.models import IdType, InstitutionCategory
 from ruanzhu.identity.services import CHECKLIST, InstitutionDetails, PersonDetails
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# ISO dates: an <input type="date"> shows nothing for a localised value such as 2020/01/01.
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class IdentityForm(forms.Form):
