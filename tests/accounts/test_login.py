@@ -3,7 +3,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from ruanzhu.accounts.middleware import SESSION_STARTED_KEY
+from ruanzhu.accounts.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from ruanzhu.accounts.models import User
 
 LOGIN = reverse("accounts:login")
@@ -149,9 +149,27 @@ def test_logout_needs_post(client, alice):
     assert client.get(reverse("accounts:logout")).status_code == 405
 
 
-def test_idle_timeout_is_30_minutes(settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_session_ends_after_30_idle_minutes(client, alice, password):
+    login(client, "alice", password)
+    session = client.session
+    session[SESSION_SEEN_KEY] = time.time() - 30 * 60 - 1
+    session.save()
+    assert client.get(reverse("accounts:profile")).status_code == 302
+
+
+def test_activity_keeps_the_session_alive_without_a_write_per_request(client, alice, password):
+    from django.contrib.sessions.models import Session
+
+    login(client, "alice", password)
+    session = client.session
+    session[SESSION_SEEN_KEY] = time.time() - 29 * 60
+    session.save()
+    assert client.get(reverse("accounts:profile")).status_code == 200  # touched: more than a minute ago
+    stored = Session.objects.get(session_key=client.session.session_key)
+    assert time.time() - stored.get_decoded()[SESSION_SEEN_KEY] < 5
+    expire_before = stored.expire_date
+    assert client.get(reverse("accounts:profile")).status_code == 200  # seen seconds ago: no write
+    assert Session.objects.get(session_key=client.session.session_key).expire_date == expire_before
 
 
 def test_session_ends_12_hours_after_login_however_active(client, alice, password):
