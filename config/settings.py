@@ -305,5 +305,9 @@ LOGGING = {
 # --- Working days -----------------------------------------------------------------------------------------------
 IDENTITY_REVIEW_WORKING_DAYS = env.int("IDENTITY_REVIEW_WORKING_DAYS", 3)
 IDENTITY_UPLOAD_MAX_BYTES = env.int("IDENTITY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+# Thresholds of the automatic photo checks (ruanzhu.identity.images.quality.QualityThresholds).
+IDENTITY_PHOTO_MIN_SHORT_SIDE = env.int("IDENTITY_PHOTO_MIN_SHORT_SIDE", 600)
+IDENTITY_PHOTO_MIN_SHARPNESS = env.float("IDENTITY_PHOTO_MIN_SHARPNESS", 150.0)
+IDENTITY_PHOTO_MAX_GLARE_SHARE = env.float("IDENTITY_PHOTO_MAX_GLARE_SHARE", 0.01)
 # Unmasking personal data needs a login no older than this (seconds); otherwise staff log in again first.
 UNMASK_FRESH_LOGIN_SECONDS = env.int("UNMASK_FRESH_LOGIN_SECONDS", 10 * 60)
