@@ -110,10 +110,16 @@ def key_value_table(
     *,
     width: float = CONTENT_WIDTH,
     label_width: float = 42 * mm,
+    split_in_row: bool = False,
 ) -> Table:
-    """Return a two-column grid of labels and values; long values wrap inside their cell."""
+    """Return a two-column grid of labels and values; long values wrap inside their cell.
+
+    With split_in_row, a row taller than what is left of the page continues on the next page.
+    """
     data = [[paragraph(label, styles.label), paragraph(value, styles.cell)] for label, value in rows]
-    table = Table(data, colWidths=[label_width, width - label_width], hAlign="LEFT")
+    table = Table(
+        data, colWidths=[label_width, width - label_width], hAlign="LEFT", splitInRow=1 if split_in_row else 0
+    )
     table.setStyle(
         TableStyle(
             [
@@ -249,8 +255,18 @@ def _page_decorator(meta: DocumentMeta, fonts: DocumentFonts) -> Callable[[Canva
     return decorate
 
 
-def render_pdf(meta: DocumentMeta, story: Sequence[Flowable], *, fonts: DocumentFonts | None = None) -> bytes:
-    """Lay out story on A4 pages with the shared header and footer and return the PDF; same input, same bytes."""
+def render_pdf(
+    meta: DocumentMeta,
+    story: Sequence[Flowable],
+    *,
+    fonts: DocumentFonts | None = None,
+    decorate: Callable[[Canvas, int, int], None] | None = None,
+) -> bytes:
+    """Lay out story on A4 pages with the shared header and footer and return the PDF; same input, same bytes.
+
+    decorate(canvas, page_number, page_count), when given, draws each page's furniture instead of the shared
+    header and footer (a certificate has a border, not a running header).
+    """
     fonts = fonts or document_fonts()
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -283,7 +299,7 @@ def render_pdf(meta: DocumentMeta, story: Sequence[Flowable], *, fonts: Document
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     canvasmaker = functools.partial(
-        _PagedCanvas, decorate=_page_decorator(meta, fonts), pdf_date=_pdf_date(meta.created)
+        _PagedCanvas, decorate=decorate or _page_decorator(meta, fonts), pdf_date=_pdf_date(meta.created)
     )
     doc.build(list(story), canvasmaker=canvasmaker)
     return buffer.getvalue()
