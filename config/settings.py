@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ruanzhu.staff",
     "ruanzhu.notifications",
     "ruanzhu.identity",
+    "ruanzhu.registry",
 ]
 
 MIDDLEWARE = [
@@ -301,6 +302,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Filings ---------------------------------------------------------------------------------------------------
+SOFTWARE_CATEGORIES = env.list("SOFTWARE_CATEGORIES", ["应用软件", "系统软件", "中间件", "嵌入式软件", "其他"])
+MAIN_FUNCTIONS_MIN_CHARS = env.int("MAIN_FUNCTIONS_MIN_CHARS", 500)
+MAIN_FUNCTIONS_MAX_CHARS = env.int("MAIN_FUNCTIONS_MAX_CHARS", 1300)
+FILING_UPLOAD_MAX_BYTES = env.int("FILING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- Working days -----------------------------------------------------------------------------------------------
 IDENTITY_REVIEW_WORKING_DAYS = env.int("IDENTITY_REVIEW_WORKING_DAYS", 3)

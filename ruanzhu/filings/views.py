@@ -4,7 +4,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ruanzhu.accounts.decorators import verified_required
-from ruanzhu.filings.services_catalog import SERVICES_BY_CODE, SOFTWARE_SERVICES
+from ruanzhu.filings.catalog import SERVICES_BY_CODE, SOFTWARE_SERVICES
+from ruanzhu.filings.models import Filing
+from ruanzhu.filings.selectors import can_edit, filing_for_viewer
 
 
 @require_GET
@@ -28,3 +30,26 @@ def start(request, code: str):
     if service is None:
         raise Http404
     return render(request, "filings/start.html", {"service": service})
+
+
+@require_GET
+def form_verify(request, flow_number: str):
+    """Public page behind the form's QR code: confirms that the flow number was issued, and its state."""
+    filing = (
+        Filing.objects.filter(flow_number=flow_number)
+        .only("service", "status", "flow_number", "fingerprint", "form_issued_at")
+        .first()
+    )
+    if filing is None:
+        return render(request, "filings/form_verify.html", {"filing": None}, status=404)
+    return render(request, "filings/form_verify.html", {"filing": filing})
+
+
+@login_required
+@require_GET
+def detail(request, pk: int):
+    """Show a filing to anyone who may see it (owners see it read-only)."""
+    filing = filing_for_viewer(user=request.user, pk=pk)
+    return render(
+        request, "filings/detail.html", {"filing": filing, "editable": can_edit(request.user, filing)}
+    )

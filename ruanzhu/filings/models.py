@@ -1,0 +1,198 @@
+"""One filing engine for every service: a filing, its parties, documents, confirmations and events.
+
+What differs between R11, R21 and R41 lives in their service definitions (ruanzhu.filings.definitions): the
+detail fields (kept in ``Filing.details``), the wizard steps, the party roles and the required documents.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ruanzhu.core.fields import EncryptedTextField
+from ruanzhu.core.masking import mask_id_number
+from ruanzhu.core.review import ReviewItem, TransitionEvent
+from ruanzhu.filings.states import EDITABLE, TRANSITIONS, Status
+
+
+class Service(models.TextChoices):
+    R11 = "R11", _("计算机软件著作权登记申请")
+    R21 = "R21", _("计算机软件著作权转让或专有许可合同登记申请")
+    R41 = "R41", _("软件登记事项变更或补充申请")
+
+
+class Filing(ReviewItem):
+    """An application for one service, from the first draft to the decision."""
+
+    TRANSITIONS = TRANSITIONS
+
+    service = models.CharField(_("业务"), max_length=3, choices=Service.choices)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="filings"
+    )
+    filer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        on_delete=models.PROTECT,
+        related_name="filed_filings",
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("代理机构"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agent_filings",
+    )
+    title = models.CharField(_("名称"), max_length=200, blank=True)
+    details = models.JSONField(_("申请信息"), default=dict, blank=True)
+    step = models.PositiveSmallIntegerField(_("已完成步骤"), default=0)
+    fingerprint = models.CharField(_("表单指纹"), max_length=64, blank=True)
+    flow_number = models.CharField(_("流水号"), max_length=20, unique=True, null=True, blank=True)
+    form_storage_name = models.CharField(max_length=200, blank=True, editable=False)
+    form_issued_at = models.DateTimeField(_("出表时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("登记申请")
+        verbose_name_plural = _("登记申请")
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["applicant", "-updated_at"], name="filing_applicant_idx"),
+            models.Index(fields=["status", "submitted_at", "id"], name="filing_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.title or _('未命名')}"
+
+    @property
+    def is_editable(self) -> bool:
+        """Content may change only before submission; an edit after codes were sent voids them."""
+        return self.status in EDITABLE
+
+    @property
+    def is_locked(self) -> bool:
+        return not self.is_editable
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
+
+
+class PartyRole(models.TextChoices):
+    OWNER = "owner", _("著作权人")
+    TRANSFEROR = "transferor", _("转让方/许可方")
+    TRANSFEREE = "transferee", _("受让方/被许可方")
+
+
+class FilingParty(models.Model):
+    """A party to a filing (an owner, or a side of a contract): a verified account, with the details of its
+    verification copied when it was added, so that the form shows what was true then."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(_("角色"), max_length=16, choices=PartyRole.choices, default=PartyRole.OWNER)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("名称"), max_length=100)
+    category = models.CharField(_("类别"), max_length=30)
+    id_type = models.CharField(_("证件类型"), max_length=30)
+    id_number = EncryptedTextField(_("证件号码"), blank=True)
+    nationality = models.CharField(_("国籍"), max_length=50, blank=True)
+    province = models.CharField(_("省份"), max_length=20, blank=True)
+    city = models.CharField(_("城市"), max_length=20, blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["filing", "role", "account"], name="filing_party_once_per_role")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class FilingDocument(models.Model):
+    """An uploaded file of a filing (a deposit, a contract, the signed signature page …), stored encrypted."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("材料"), max_length=32)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    storage_name = models.CharField(max_length=200, editable=False)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    problems = models.JSONField(_("检查结果"), default=list, blank=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        constraints = [
+            models.UniqueConstraint(fields=["filing", "kind"], name="filing_one_document_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def passes(self) -> bool:
+        return not self.problems
+
+
+class Confirmation(models.Model):
+    """A party's confirmation of one version (fingerprint) of the form; another version needs another one."""
+
+    class Via(models.TextChoices):
+        CODE = "code", _("验证码")
+        ACCOUNT = "account", _("本人账户确认")
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="confirmations")
+    party = models.ForeignKey(FilingParty, on_delete=models.CASCADE, related_name="confirmations")
+    fingerprint = models.CharField(max_length=64)
+    via = models.CharField(max_length=10, choices=Via.choices)
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("著作权人确认")
+        verbose_name_plural = _("著作权人确认")
+        constraints = [
+            models.UniqueConstraint(fields=["party", "fingerprint"], name="confirmation_once_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} {self.fingerprint[:8]}"
+
+
+class FilingEvent(TransitionEvent):
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(TransitionEvent.Meta):
+        verbose_name = _("申请记录")
+        verbose_name_plural = _("申请记录")
+
+
+class DailySequence(models.Model):
+    """The last number handed out for a prefix on a day: flow numbers are gap-free and unique per day."""
+
+    prefix = models.CharField(max_length=8)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="daily_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.day:%Y%m%d} {self.last}"

@@ -1,0 +1,173 @@
+"""Files of a filing: deposits checked against the deposit rules at upload, other documents cleaned."""
+
+import hashlib
+import io
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from ruanzhu.core.files import delete_private_file, read_private_file, store_private_file
+from ruanzhu.deposits import check_deposit
+from ruanzhu.filings.definitions import definition_for
+from ruanzhu.filings.models import Filing, FilingDocument
+from ruanzhu.filings.services.common import FilingError, content_changed, lock, require_editable
+from ruanzhu.identity.images.sanitize import UploadRejected, sanitize_upload
+
+UPLOAD_FOLDER = "filings"
+SIGNATURE_PAGE = "signature_page"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:g}MB"
+
+
+def _check_pdf(data: bytes) -> int:
+    """Return the page count of a readable, unencrypted PDF; raise FilingError otherwise."""
+    if not data.startswith(b"%PDF-"):
+        raise FilingError(_("请上传PDF文件。"))
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise FilingError(_("PDF文件已加密，请上传未加密的文件。"))
+        return len(reader.pages)
+    except (PdfReadError, OSError, ValueError):
+        raise FilingError(_("PDF文件已损坏或无法读取，请重新上传。")) from None
+
+
+def clean_upload(data: bytes, *, accept_images: bool) -> tuple[bytes, str, str, int | None]:
+    """Return (content, content type, extension, page count) of an acceptable upload; raise FilingError."""
+    if data.startswith(b"%PDF-"):
+        return data, "application/pdf", "pdf", _check_pdf(data)
+    if not accept_images:
+        raise FilingError(_("请上传PDF文件。"))
+    try:
+        image = sanitize_upload(data, max_bytes=len(data) + 1)
+    except UploadRejected as rejection:
+        raise FilingError(
+            _("请上传PDF文件，或jpg、png、jpeg格式的图片。")
+            if rejection.code == "wrong_type"
+            else rejection.message
+        ) from None
+    return image.content, image.content_type, image.extension, None
+
+
+def deposit_problems(filing: Filing, *, deposit: str, data: bytes) -> tuple[list[dict], int]:
+    """Check a deposit against the rules with the form's name and version; return (problems, page count)."""
+    definition = definition_for(filing.service)
+    header = definition.deposit_header(filing.details)
+    if header is None:
+        raise FilingError(_("请先填写软件全称和版本号，鉴别材料的页眉须与之一致。"))
+    name, version = header
+    result = check_deposit(
+        data,
+        kind=deposit,
+        name=name,
+        version=version,
+        exception=definition.deposit_exception(filing.details, deposit) or None,
+    )
+    problems = [
+        {"page": problem.page, "code": problem.code, "message": problem.message}
+        for problem in result.problems
+    ]
+    return problems, result.page_count
+
+
+def filing_upload_document(*, filing: Filing, by, kind: str, data: bytes, filename: str) -> FilingDocument:
+    """Check and store a document of the filing; a deposit that breaks a rule is refused, page by page."""
+    definition = definition_for(filing.service)
+    spec = definition.document(kind)
+    if spec is None or (not spec.required(filing.details) and not spec.deposit):
+        raise FilingError(_("本申请不需要此材料。"))
+    limit = getattr(settings, spec.max_bytes_setting)
+    if len(data) > limit:
+        raise FilingError(_("文件不能超过%(size)s。") % {"size": _megabytes(limit)})
+    if not data:
+        raise FilingError(_("文件是空的。"))
+    if spec.deposit:
+        page_count = _check_pdf(data)
+        problems, page_count = deposit_problems(filing, deposit=spec.deposit, data=data)
+        if problems:
+            raise FilingError("\n".join(problem["message"] for problem in problems))
+        content, content_type, extension = data, "application/pdf", "pdf"
+    else:
+        content, content_type, extension, page_count = clean_upload(data, accept_images=spec.accept_images)
+    return _store(
+        filing=filing,
+        by=by,
+        kind=kind,
+        content=content,
+        content_type=content_type,
+        extension=extension,
+        filename=filename,
+        page_count=page_count,
+        counts_as_content=True,
+    )
+
+
+def _store(
+    *, filing, by, kind, content, content_type, extension, filename, page_count, counts_as_content
+) -> FilingDocument:
+    storage_name = store_private_file(content=content, folder=UPLOAD_FOLDER, suffix="." + extension)
+    with transaction.atomic():
+        filing = lock(filing)
+        require_editable(filing)
+        previous = filing.documents.filter(kind=kind).first()
+        document, _created = FilingDocument.objects.update_or_create(
+            filing=filing,
+            kind=kind,
+            defaults={
+                "original_name": (filename or kind)[:200],
+                "storage_name": storage_name,
+                "content_type": content_type,
+                "size": len(content),
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "page_count": page_count,
+                "problems": [],
+            },
+        )
+        if counts_as_content:
+            content_changed(filing, by=by)
+        if previous is not None:
+            old_name = previous.storage_name
+            transaction.on_commit(lambda: delete_private_file(old_name))
+    return document
+
+
+def documents_recheck(*, filing: Filing) -> None:
+    """Check the stored deposits again (after the name, version or deposit mode changed)."""
+    definition = definition_for(filing.service)
+    for document in filing.documents.all():
+        spec = definition.document(document.kind)
+        if spec is None or not spec.deposit:
+            continue
+        try:
+            problems, _count = deposit_problems(
+                filing, deposit=spec.deposit, data=read_private_file(document.storage_name)
+            )
+        except FilingError as error:
+            problems = [{"page": None, "code": "header_unknown", "message": error.message}]
+        FilingDocument.objects.filter(pk=document.pk).update(problems=problems)
+
+
+def signature_page_upload(*, filing: Filing, by, data: bytes, filename: str) -> FilingDocument:
+    """Store the signed and sealed 申请确认签章页 (PDF or image) of an issued form."""
+    if filing.status != "form_issued":
+        raise FilingError(_("请先出申请表，再上传签章页。"))
+    limit = settings.FILING_UPLOAD_MAX_BYTES
+    if len(data) > limit:
+        raise FilingError(_("文件不能超过%(size)s。") % {"size": _megabytes(limit)})
+    content, content_type, extension, page_count = clean_upload(data, accept_images=True)
+    return _store(
+        filing=filing,
+        by=by,
+        kind=SIGNATURE_PAGE,
+        content=content,
+        content_type=content_type,
+        extension=extension,
+        filename=filename,
+        page_count=page_count,
+        counts_as_content=False,
+    )

@@ -1,0 +1,70 @@
+"""Creating and editing drafts, step by step."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ruanzhu.accounts.models import User
+from ruanzhu.filings.definitions import definition_for
+from ruanzhu.filings.definitions.base import to_json
+from ruanzhu.filings.models import Filing
+from ruanzhu.filings.services.common import FilingError, content_changed, lock, require_editable
+from ruanzhu.filings.services.parties import party_add
+from ruanzhu.filings.states import Status
+
+
+@transaction.atomic
+def filing_create(*, service: str, applicant: User, filer: User, agent: User | None = None) -> Filing:
+    """Start a draft; a verified applicant is added as the first owner automatically."""
+    definition = definition_for(service)
+    if not applicant.is_verified_identity:
+        raise FilingError(_("申请人尚未通过实名认证。"))
+    filing = Filing.objects.create(
+        service=definition.code,
+        applicant=applicant,
+        filer=filer,
+        agent=agent,
+        details={"filer_role": "agent" if agent else "applicant"},
+    )
+    party_add(filing=filing, account=applicant, by=filer)
+    return filing
+
+
+@transaction.atomic
+def filing_save_step(*, filing: Filing, by: User, step: str, cleaned_data: dict) -> Filing:
+    """Store a step's validated fields; an edit after the codes were sent voids the confirmations."""
+    filing = lock(filing)
+    require_editable(filing)
+    definition = definition_for(filing.service)
+    index = definition.step_index(step)
+    old_header = definition.deposit_header(filing.details)
+    old_exception = definition.deposit_exception(filing.details, "program")
+    new_values = {name: to_json(value) for name, value in cleaned_data.items()}
+    changed = any(filing.details.get(name) != value for name, value in new_values.items())
+    filing.details = {**filing.details, **new_values}
+    filing.title = definition.title_of(filing.details)[:200]
+    filing.step = max(filing.step, index + 1)
+    filing.save()
+    if changed:
+        content_changed(filing, by=by)
+    if (
+        definition.deposit_header(filing.details) != old_header
+        or definition.deposit_exception(filing.details, "program") != old_exception
+    ):
+        # The deposits must carry the form's name and version: check them again against the new ones.
+        from ruanzhu.filings.services.documents import documents_recheck
+
+        documents_recheck(filing=filing)
+    return filing
+
+
+@transaction.atomic
+def filing_delete_draft(*, filing: Filing, by: User) -> None:
+    """Delete a draft that was never issued."""
+    filing = lock(filing)
+    if filing.status != Status.DRAFT or filing.flow_number:
+        raise FilingError(_("只有草稿可以删除。"))
+    from ruanzhu.core.files import delete_private_file
+
+    names = list(filing.documents.values_list("storage_name", flat=True))
+    filing.delete()
+    transaction.on_commit(lambda: [delete_private_file(name) for name in names])
