@@ -18,6 +18,7 @@ urlpatterns = [
     path("staff/", include("ruanzhu.staff.urls")),
     path("messages/", include("ruanzhu.notifications.urls")),
     path("identity/", include("ruanzhu.identity.urls")),
+    path("registry/", include("ruanzhu.registry.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,39 @@
+"""Search tokens of the public registry: the character unigrams and bigrams of normalised text.
+
+Every character of a name is a unigram and every pair of adjacent characters a bigram, for Chinese and Latin
+alike. A query of one or two characters is then exactly one token, and a longer query is found among the rows
+that hold all of its bigrams (followed by a substring check), so the search returns what a full scan would.
+No dictionary or word segmentation is involved, so no substring is ever missed.
+"""
+
+import unicodedata
+
+# Longest accepted query, in characters (after normalisation).
+QUERY_MAX_LENGTH = 50
+
+
+def normalize(text: str) -> str:
+    """Return text as the search compares it: NFKC (full-width forms become ASCII), lower case, single blanks."""
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def text_tokens(text: str) -> set[str]:
+    """Return the unigrams and bigrams of one normalised text; runs of blanks alone are no token."""
+    tokens = set(text)
+    tokens.update(text[index : index + 2] for index in range(len(text) - 1))
+    return {token for token in tokens if not token.isspace()}
+
+
+def texts_tokens(texts: list[str]) -> set[str]:
+    """Return the tokens of several texts; no bigram spans two texts."""
+    tokens: set[str] = set()
+    for text in texts:
+        tokens |= text_tokens(normalize(text))
+    return tokens
+
+
+def query_tokens(query: str) -> list[str]:
+    """Return the tokens a normalised query needs: itself when it is one or two characters, else its bigrams."""
+    if len(query) <= 2:
+        return [query]
+    return list(dict.fromkeys(query[index : index + 2] for index in range(len(query) - 1)))

@@ -1,0 +1,265 @@
+import datetime
+import random
+
+import pytest
+
+from ruanzhu.registry.models import RegistrationSearchToken
+from ruanzhu.registry.selectors import (
+    PAGE_SIZE_MAX,
+    InvalidQuery,
+    SearchField,
+    registration_search,
+)
+from ruanzhu.registry.tokens import normalize
+
+
+def names(page):
+    return [registration.software_name for registration in page.results]
+
+
+@pytest.fixture
+def catalogue(make_registration):
+    make_registration(
+        software_name="智慧园区管理平台",
+        short_name="园区通",
+        owners=["杭州云数科技有限公司"],
+        registered_on=datetime.date(2026, 1, 5),
+    )
+    make_registration(
+        software_name="云数据备份系统",
+        short_name="",
+        owners=["北京数据之家网络有限公司", "张三"],
+        registered_on=datetime.date(2026, 2, 6),
+    )
+    make_registration(
+        software_name="DataHub 数据中台软件",
+        short_name="DataHub",
+        owners=["Acme Software Ltd."],
+        registered_on=datetime.date(2026, 3, 7),
+    )
+    make_registration(
+        software_name="物联网设备监控APP",
+        short_name="监控宝",
+        owners=["深圳物联智能有限公司"],
+        registered_on=datetime.date(2026, 4, 8),
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("云", ["云数据备份系统"]),
+        ("园", ["智慧园区管理平台"]),
+        ("数据", ["DataHub 数据中台软件", "云数据备份系统"]),
+        ("管理平", ["智慧园区管理平台"]),
+        ("数据备份", ["云数据备份系统"]),
+        ("园区通", ["智慧园区管理平台"]),
+        ("监控宝", ["物联网设备监控APP"]),
+        ("据中", ["DataHub 数据中台软件"]),
+    ],
+)
+def test_chinese_substring_of_1_to_4_characters_finds_full_and_short_names(catalogue, query, expected):
+    assert names(registration_search(query=query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("d", ["DataHub 数据中台软件"]),
+        ("ap", ["物联网设备监控APP"]),
+        ("Hub", ["DataHub 数据中台软件"]),
+        ("atah", ["DataHub 数据中台软件"]),
+        ("ＤＡＴＡ", ["DataHub 数据中台软件"]),
+        ("hub 数据", ["DataHub 数据中台软件"]),
+    ],
+)
+def test_latin_substring_ignores_case_and_full_width_forms(catalogue, query, expected):
+    assert names(registration_search(query=query)) == expected
+
+
+def test_query_whose_bigrams_are_in_the_name_but_not_together_finds_nothing(make_registration):
+    make_registration(software_name="数据库据库管理")
+    make_registration(software_name="据库数据")
+
+    assert names(registration_search(query="数据库")) == ["数据库据库管理"]
+    assert names(registration_search(query="库数据")) == ["据库数据"]
+    assert names(registration_search(query="数据管")) == []
+
+
+def test_match_does_not_span_the_full_and_the_short_name(make_registration):
+    make_registration(software_name="智慧园区", short_name="平台")
+
+    assert names(registration_search(query="园区平台")) == []
+    assert names(registration_search(query="区平")) == []
+
+
+def test_owner_search_finds_any_owner_by_substring(catalogue):
+    assert names(registration_search(query="张", field=SearchField.OWNER)) == ["云数据备份系统"]
+    assert names(registration_search(query="数据之家", field=SearchField.OWNER)) == ["云数据备份系统"]
+    assert names(registration_search(query="acme", field=SearchField.OWNER)) == ["DataHub 数据中台软件"]
+    assert names(registration_search(query="物联智能", field=SearchField.OWNER)) == ["物联网设备监控APP"]
+
+
+def test_owner_search_does_not_look_at_software_names(catalogue):
+    assert names(registration_search(query="园区", field=SearchField.OWNER)) == []
+
+
+def test_name_search_does_not_look_at_owners(catalogue):
+    assert names(registration_search(query="之家")) == []
+
+
+def test_registration_number_is_found_exactly_in_any_case(make_registration):
+    first = make_registration(registered_on=datetime.date(2026, 1, 1))
+    make_registration(registered_on=datetime.date(2026, 1, 2))
+
+    page = registration_search(query=first.registration_number.lower(), field=SearchField.NUMBER)
+
+    assert [registration.pk for registration in page.results] == [first.pk]
+    assert first.registration_number == "2026SR0000001"
+
+
+def test_registration_number_prefix_lists_the_numbers_that_start_with_it_newest_first(make_registration):
+    for day in range(1, 13):
+        make_registration(registered_on=datetime.date(2026, 1, day))
+    make_registration(registered_on=datetime.date(2025, 6, 1))
+
+    page = registration_search(query="2026sr000001", field=SearchField.NUMBER)
+
+    assert [r.registration_number for r in page.results] == [
+        "2026SR0000012",
+        "2026SR0000011",
+        "2026SR0000010",
+    ]
+    year = registration_search(query="2025", field=SearchField.NUMBER)
+    assert [r.registration_number for r in year.results] == ["2025SR0000001"]
+
+
+@pytest.mark.parametrize("query", ["2026XX01", "SR0001", "2026SR01234567", "abc"])
+def test_malformed_registration_number_is_refused(db, query):
+    with pytest.raises(InvalidQuery):
+        registration_search(query=query, field=SearchField.NUMBER)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "长" * 51])
+def test_empty_or_over_long_name_query_is_refused(db, query):
+    with pytest.raises(InvalidQuery):
+        registration_search(query=query)
+
+
+def test_tokens_are_unigrams_and_bigrams_of_each_text(make_registration):
+    registration = make_registration(software_name="云APP", short_name="", owners=["甲乙"])
+
+    tokens = set(
+        RegistrationSearchToken.objects.filter(registration=registration).values_list("scope", "token")
+    )
+
+    assert tokens == {
+        ("n", "云"),
+        ("n", "a"),
+        ("n", "p"),
+        ("n", "云a"),
+        ("n", "ap"),
+        ("n", "pp"),
+        ("o", "甲"),
+        ("o", "乙"),
+        ("o", "甲乙"),
+    }
+
+
+# --- Equal to a full scan ------------------------------------------------------------------------------------------
+VOCABULARY = [*"智慧云数据管理平台系统软件物联网小程序监控分析服务医疗教育金融安全办公", "APP", "Pro", " "]
+OWNER_WORDS = [*"北京上海杭州深圳云数智联科技信息网络软件有限公司", "张三", "李四"]
+
+
+def _random_text(rng: random.Random, words: list[str], low: int, high: int) -> str:
+    return "".join(rng.choice(words) for _ in range(rng.randint(low, high))).strip() or "软件"
+
+
+@pytest.fixture
+def generated(make_registration):
+    rng = random.Random(20260301)
+    registrations = []
+    for _ in range(300):
+        registrations.append(
+            make_registration(
+                software_name=_random_text(rng, VOCABULARY, 2, 9),
+                short_name=_random_text(rng, VOCABULARY, 1, 3) if rng.random() < 0.4 else "",
+                owners=[_random_text(rng, OWNER_WORDS, 2, 6) for _ in range(rng.randint(1, 2))],
+                registered_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=rng.randint(0, 40)),
+            )
+        )
+    return rng, registrations
+
+
+def _all_pages(*, query: str, field: str, page_size: int) -> list[int]:
+    found, after = [], None
+    while True:
+        page = registration_search(query=query, field=field, after=after, page_size=page_size)
+        found += [registration.pk for registration in page.results]
+        if page.next_cursor is None:
+            return found
+        after = page.next_cursor
+
+
+def _brute_force(registrations, *, query: str, field: str) -> list[int]:
+    query = normalize(query)
+    if field == SearchField.NAME:
+        matches = [
+            r
+            for r in registrations
+            if query in normalize(r.software_name) or query in normalize(r.short_name)
+        ]
+    else:
+        matches = [r for r in registrations if any(query in normalize(owner) for owner in r.owners)]
+    return [r.pk for r in sorted(matches, key=lambda r: (r.registered_on, r.pk), reverse=True)]
+
+
+def test_results_equal_a_full_scan_for_random_queries_of_1_to_4_characters(generated):
+    rng, registrations = generated
+    checked = 0
+    for field, words in ((SearchField.NAME, VOCABULARY), (SearchField.OWNER, OWNER_WORDS)):
+        for length in (1, 2, 3, 4):
+            for _ in range(12):
+                source = rng.choice(registrations)
+                text = source.software_name if field == SearchField.NAME else rng.choice(source.owners)
+                if rng.random() < 0.7 and len(text) >= length:
+                    start = rng.randint(0, len(text) - length)
+                    query = text[start : start + length]
+                else:  # often no hit at all: characters that each occur, in an order that may not
+                    query = "".join(rng.choice(words) for _ in range(length))[:length]
+                if not query.strip():
+                    continue
+                expected = _brute_force(registrations, query=query, field=field)
+                assert _all_pages(query=query, field=field, page_size=7) == expected, (field, query)
+                checked += 1
+    assert checked > 80
+
+
+def test_keyset_pages_have_no_duplicates_or_gaps(generated):
+    _, registrations = generated
+    expected = _brute_force(registrations, query="软", field=SearchField.NAME)
+    assert len(expected) > 3 * 10
+
+    pages, after = [], None
+    while True:
+        page = registration_search(query="软", after=after, page_size=10)
+        pages.append([registration.pk for registration in page.results])
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+
+    assert [pk for page in pages for pk in page] == expected
+    assert all(len(page) == 10 for page in pages[:-1])
+    assert len({pk for page in pages for pk in page}) == len(expected)
+
+
+def test_page_size_is_capped(generated):
+    page = registration_search(query="软", page_size=10_000)
+
+    assert len(page.results) == PAGE_SIZE_MAX
+    assert page.next_cursor is not None
+
+
+def test_malformed_cursor_is_refused(catalogue):
+    with pytest.raises(InvalidQuery):
+        registration_search(query="数据", after="yesterday.1")
