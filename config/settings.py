@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ruanzhu.staff",
     "ruanzhu.notifications",
     "ruanzhu.identity",
+    "ruanzhu.examination",
     "ruanzhu.registry",
 ]
 
@@ -308,6 +309,17 @@ SOFTWARE_CATEGORIES = env.list("SOFTWARE_CATEGORIES", ["应用软件", "系统�
 MAIN_FUNCTIONS_MIN_CHARS = env.int("MAIN_FUNCTIONS_MIN_CHARS", 500)
 MAIN_FUNCTIONS_MAX_CHARS = env.int("MAIN_FUNCTIONS_MAX_CHARS", 1300)
 FILING_UPLOAD_MAX_BYTES = env.int("FILING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+
+# --- Examination and certificates -------------------------------------------------------------------------------
+CORRECTION_DAYS = env.int("CORRECTION_DAYS", 30)
+CORRECTION_REMINDER_DAYS = env.int("CORRECTION_REMINDER_DAYS", 5)
+# PEM files of the key and certificate that sign certificates; in development a self-signed pair is created in
+# RUANZHU_DATA_DIR/signing/ on first use. Production requires both.
+CERTIFICATE_SIGNING_KEY_FILE = env.str("CERTIFICATE_SIGNING_KEY_FILE", "")
+CERTIFICATE_SIGNING_CERT_FILE = env.str("CERTIFICATE_SIGNING_CERT_FILE", "")
+CELERY_BEAT_SCHEDULE = {
+    "corrections-expire": {"task": "ruanzhu.examination.tasks.corrections_expire_task", "schedule": 3600.0},
+}
 
 # --- Working days -----------------------------------------------------------------------------------------------
 IDENTITY_REVIEW_WORKING_DAYS = env.int("IDENTITY_REVIEW_WORKING_DAYS", 3)

@@ -6,7 +6,7 @@ IDENTITY_REVIEWERS = "实名审核员"
 EXAMINERS = "审查员"
 ROLE_PERMISSIONS = {
     IDENTITY_REVIEWERS: ["identity.review_verification"],
-    EXAMINERS: [],
+    EXAMINERS: ["examination.examine_filing"],
 }
 
 
