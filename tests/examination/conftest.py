@@ -8,7 +8,13 @@ from ruanzhu.filings.services.issue import form_confirm_in_account, form_request
 from ruanzhu.filings.services.parties import owner_add
 from ruanzhu.filings.services.submission import filing_submit
 from tests.factories import StaffFactory, staff_session, totp_device
-from tests.filings.conftest import STEP_DATA, deposits, verified_alice, verified_bob  # noqa: F401 - fixtures
+from tests.filings import conftest as filing_fixtures
+from tests.filings.conftest import STEP_DATA
+
+# The filings fixtures, shared here: verified owners and real deposit PDFs.
+verified_alice = filing_fixtures.verified_alice
+verified_bob = filing_fixtures.verified_bob
+deposits = filing_fixtures.deposits
 
 
 @pytest.fixture(autouse=True)
