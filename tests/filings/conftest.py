@@ -1,8 +1,7 @@
 import pytest
 
 from ruanzhu.deposits import build_document_deposit, build_program_deposit
-from ruanzhu.identity.models import Verification, VerifiedIdentity
-from ruanzhu.identity.validators import person_identity_index
+from tests.factories import verify
 
 NAME = "智慧园区管理平台"
 VERSION = "V1.0"
@@ -42,26 +41,6 @@ STEP_DATA = {
         "deposit_mode": "standard",
     },
 }
-
-
-def verify(user, id_number: str, name: str):
-    """Give ``user`` an approved verification with this ID number."""
-    verification = Verification.objects.create(
-        account=user,
-        kind="individual",
-        status="approved",
-        real_name=name,
-        id_type="resident_id",
-        id_number=id_number,
-        nationality="中国",
-        province="北京市",
-        city="北京市",
-        identity_index=person_identity_index("resident_id", id_number),
-    )
-    VerifiedIdentity.objects.create(
-        index=verification.identity_index, account=user, verification=verification
-    )
-    return verification
 
 
 @pytest.fixture
@@ -126,3 +105,14 @@ def short_page_deposit() -> bytes:
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+@pytest.fixture
+def private_storage(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private"},
+        },
+    }

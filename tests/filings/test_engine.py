@@ -42,17 +42,6 @@ def ready(verified_alice, verified_bob, deposits, private_storage):
     return filing
 
 
-@pytest.fixture
-def private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private"},
-        },
-    }
-
-
 def send_codes(filing, by, capture):
     with capture(execute=True):
         return form_request_codes(filing=filing, by=by)

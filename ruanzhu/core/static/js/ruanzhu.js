@@ -23,3 +23,31 @@ document.addEventListener("click", (event) => {
     image.style.transform = `rotate(${angle}deg)`;
   }
 });
+
+// Filing wizard: show a conditional field only when it applies (data-show-when="<field>=<value>").
+// The server decides what is required; hidden fields are simply not needed.
+function applyShowWhen() {
+  document.querySelectorAll("[data-show-when]").forEach((element) => {
+    const [name, value] = element.dataset.showWhen.split("=");
+    const inputs = document.querySelectorAll(`[name="${name}"]`);
+    let shown = false;
+    inputs.forEach((input) => {
+      if (input.type === "radio" || input.type === "checkbox") {
+        if (input.checked && input.value === value) shown = true;
+      } else if (input.value === value) {
+        shown = true;
+      }
+    });
+    element.hidden = !shown;
+  });
+}
+document.addEventListener("DOMContentLoaded", applyShowWhen);
+document.addEventListener("change", (event) => {
+  if (event.target.closest("[data-conditional]")) applyShowWhen();
+});
+
+// Ask before a destructive action (删除草稿, 撤回).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});

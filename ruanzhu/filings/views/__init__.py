@@ -1,0 +1,28 @@
+"""The filing pages: the public catalog, the applicant's wizard, 出申请表 and the files of a filing."""
+
+from ruanzhu.filings.views.files import document_download, form_pdf, signature_page, upload
+from ruanzhu.filings.views.issue import code_confirm, codes_send, confirm_mine, detail, submit, withdraw
+from ruanzhu.filings.views.public import catalog, form_verify, verification_required
+from ruanzhu.filings.views.wizard import delete, mine, owner_add_view, owner_remove_view, start, step
+
+__all__ = [
+    "catalog",
+    "code_confirm",
+    "codes_send",
+    "confirm_mine",
+    "delete",
+    "detail",
+    "document_download",
+    "form_pdf",
+    "form_verify",
+    "mine",
+    "owner_add_view",
+    "owner_remove_view",
+    "signature_page",
+    "start",
+    "step",
+    "submit",
+    "upload",
+    "verification_required",
+    "withdraw",
+]

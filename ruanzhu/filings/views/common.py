@@ -1,0 +1,66 @@
+"""What the applicant's filing views share: who may come in, and telling the user what an action changed."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from ruanzhu.core.review import ReviewError
+from ruanzhu.filings.models import Filing
+from ruanzhu.filings.services import FilingError
+from ruanzhu.filings.states import Status
+
+# What a refused action raises: the engine's own errors, and the state machine's.
+REFUSALS = (FilingError, ReviewError)
+ISSUING = (Status.AWAITING_CODES, Status.FORM_ISSUED)
+
+
+def applicant_required(view):
+    """Let in logged-in applicants' accounts; staff are not applicants and get 404."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def verified_applicant_required(view):
+    """As applicant_required, and only after real-name verification (others go to 前往实名认证)."""
+
+    @applicant_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_verified_identity:
+            return redirect("filings:verification_required")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def refusal_message(error: Exception) -> str:
+    return getattr(error, "message", None) or str(error)
+
+
+def note_voided(request, *, before: str, filing: Filing) -> None:
+    """Tell the user when an edit voided the codes already sent and the owners' confirmations."""
+    after = Filing.objects.filter(pk=filing.pk).values_list("status", flat=True).first()
+    if before in ISSUING and after == Status.DRAFT:
+        messages.warning(
+            request, _("申请内容已修改，此前发送的验证码和著作权人的确认已作废，请重新出申请表。")
+        )
+
+
+def confirmations_voided(filing: Filing) -> bool:
+    """Return whether the draft came back from 出申请表 because of an edit (and was not issued since)."""
+    if filing.status != Status.DRAFT:
+        return False
+    last = filing.events.order_by("-created_at", "-id").first()
+    return last is not None and last.from_status in ISSUING and last.to_status == Status.DRAFT

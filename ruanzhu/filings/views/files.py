@@ -1,0 +1,119 @@
+"""Files of a filing: uploads on the wizard's steps, and downloads for those who may see the filing."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ruanzhu.core.files import private_file_response, read_private_file
+from ruanzhu.filings.definitions import definition_for
+from ruanzhu.filings.forms import UploadForm
+from ruanzhu.filings.selectors import filing_for_editor, filing_for_viewer
+from ruanzhu.filings.services.documents import filing_upload_document, signature_page_upload
+from ruanzhu.filings.states import Status
+from ruanzhu.filings.views.common import REFUSALS, applicant_required, note_voided, refusal_message
+from ruanzhu.filings.views.wizard import document_slots, step_url
+
+# The form PDF is valid only from its issue on; a draft's old form was voided by the edit.
+FORM_VALID = frozenset(Status) - {Status.DRAFT, Status.AWAITING_CODES}
+
+
+def _read_upload(request) -> tuple[bytes | None, str, str]:
+    """Return (content, file name, error) of the posted file, refusing an oversized one before reading it."""
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return None, "", form.errors["file"][0]
+    upload = form.cleaned_data["file"]
+    limit = settings.FILING_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        return None, upload.name, _("文件不能超过%(size)s。") % {"size": f"{limit / 1024 / 1024:g}MB"}
+    return upload.read(), upload.name, ""
+
+
+@applicant_required
+@require_POST
+def upload(request, pk: int, kind: str):
+    """Upload a document of a step (deposits are checked page by page); answer with its row for htmx."""
+    filing = filing_for_editor(user=request.user, pk=pk)
+    definition = definition_for(filing.service)
+    spec = definition.document(kind)
+    if spec is None:
+        raise Http404
+    content, filename, error = _read_upload(request)
+    before = filing.status
+    voided = False
+    if content is not None:
+        try:
+            filing_upload_document(filing=filing, by=request.user, kind=kind, data=content, filename=filename)
+        except REFUSALS as refusal:
+            error = refusal_message(refusal)
+        else:
+            filing.refresh_from_db()
+            voided = before != filing.status == Status.DRAFT
+    if request.headers.get("HX-Request"):
+        row = next(
+            (
+                row
+                for row in document_slots(filing, definition, spec.step, errors={kind: error})
+                if row["spec"] == spec
+            ),
+            {"spec": spec, "document": filing.documents.filter(kind=kind).first(), "error": error},
+        )
+        return render(
+            request, "filings/_document_slot.html", {"filing": filing, "row": row, "voided": voided}
+        )
+    if error:
+        messages.error(request, _("%(label)s未上传：%(error)s") % {"label": spec.label, "error": error})
+    else:
+        messages.success(request, _("%(label)s已上传。") % {"label": spec.label})
+        note_voided(request, before=before, filing=filing)
+    return redirect(step_url(filing, spec.step) + f"#slot-{kind}")
+
+
+@applicant_required
+@require_GET
+def document_download(request, pk: int, kind: str):
+    """Download a document of the filing (anyone who may see the filing)."""
+    filing = filing_for_viewer(user=request.user, pk=pk)
+    document = filing.documents.filter(kind=kind).first()
+    if document is None:
+        raise Http404
+    return private_file_response(
+        content=read_private_file(document.storage_name),
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+
+
+@applicant_required
+@require_GET
+def form_pdf(request, pk: int):
+    """Download the issued 申请表 with its signature page."""
+    filing = filing_for_viewer(user=request.user, pk=pk)
+    if filing.status not in FORM_VALID or not filing.form_storage_name or not filing.flow_number:
+        raise Http404
+    return private_file_response(
+        content=read_private_file(filing.form_storage_name),
+        filename=f"{filing.flow_number}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@applicant_required
+@require_POST
+def signature_page(request, pk: int):
+    """Upload the signed and sealed 申请确认签章页 (PDF or image)."""
+    filing = filing_for_editor(user=request.user, pk=pk)
+    content, filename, error = _read_upload(request)
+    if content is not None:
+        try:
+            signature_page_upload(filing=filing, by=request.user, data=content, filename=filename)
+        except REFUSALS as refusal:
+            error = refusal_message(refusal)
+    if error:
+        messages.error(request, _("签章页未上传：%(error)s") % {"error": error})
+    else:
+        messages.success(request, _("签章页已上传。"))
+    return redirect(step_url(filing, "confirm") + "#issue")

@@ -1,0 +1,248 @@
+"""The applicant's wizard: 立即登记, the steps with their owners and uploads, 我的申请 and deleting a draft."""
+
+from django.contrib import messages
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ruanzhu.filings.catalog import SERVICES_BY_CODE
+from ruanzhu.filings.definitions import definition_for
+from ruanzhu.filings.definitions.base import form_initial
+from ruanzhu.filings.forms import SHOW_WHEN, OwnerAddForm
+from ruanzhu.filings.models import FilingParty
+from ruanzhu.filings.selectors import can_edit, filing_for_editor, my_filings
+from ruanzhu.filings.services.drafts import filing_create, filing_delete_draft, filing_save_step
+from ruanzhu.filings.services.parties import owner_add, owner_remove
+from ruanzhu.filings.states import Status
+from ruanzhu.filings.views.common import (
+    REFUSALS,
+    applicant_required,
+    note_voided,
+    refusal_message,
+    verified_applicant_required,
+)
+
+SAVE_TO_DRAFTS = "draft"
+
+
+def step_url(filing, slug: str) -> str:
+    return reverse("filings:step", args=[filing.pk, slug])
+
+
+def _fields(form):
+    return [(field, SHOW_WHEN.get(field.name, "")) for field in form]
+
+
+def _render_step(request, *, definition, step, form, filing=None, status=200, extra=None):
+    context = {
+        "definition": definition,
+        "filing": filing,
+        "steps": definition.steps,
+        "current_step": definition.step_index(step.slug),
+        "reached_step": filing.step if filing else 0,
+        "step": step,
+        "form": form,
+        "fields": _fields(form),
+        **(extra or {}),
+    }
+    return render(request, "filings/step.html", context, status=status)
+
+
+@verified_applicant_required
+@require_http_methods(["GET", "POST"])
+def start(request, code: str):
+    """立即登记: the first step of a new application (the draft exists once that step is saved)."""
+    service = SERVICES_BY_CODE.get(code)
+    if service is None:
+        raise Http404
+    try:
+        definition = definition_for(code)
+    except KeyError:
+        if request.method != "GET":
+            return redirect("filings:start", code)
+        return render(request, "filings/start.html", {"service": service})
+    step = definition.form_steps[0]
+    form = step.form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            filing = filing_create(service=code, applicant=request.user, filer=request.user)
+            filing = filing_save_step(
+                filing=filing, by=request.user, step=step.slug, cleaned_data=form.cleaned_data
+            )
+        except REFUSALS as error:
+            form.add_error(None, refusal_message(error))
+        else:
+            return _after_save(request, filing, definition, step)
+    status = 400 if request.method == "POST" else 200
+    return _render_step(request, definition=definition, step=step, form=form, status=status)
+
+
+def _missing_documents(filing, definition, slug: str) -> list[str]:
+    documents = {document.kind: document for document in filing.documents.all()}
+    missing = []
+    for spec in definition.documents_for(slug):
+        if not spec.required(filing.details):
+            continue
+        document = documents.get(spec.kind)
+        if document is None:
+            missing.append(_("请上传%(label)s。") % {"label": spec.label})
+        elif document.problems:
+            missing.append(_("%(label)s不符合要求，请重新上传。") % {"label": spec.label})
+    return missing
+
+
+def _after_save(request, filing, definition, step):
+    if request.POST.get("action") == SAVE_TO_DRAFTS:
+        messages.success(request, _("已保存至草稿箱。"))
+        return redirect("filings:mine")
+    missing = _missing_documents(filing, definition, step.slug)
+    if missing:
+        for line in missing:
+            messages.error(request, line)
+        return redirect(step_url(filing, step.slug))
+    following = definition.steps[definition.step_index(step.slug) + 1]
+    return redirect(step_url(filing, following.slug))
+
+
+def document_slots(filing, definition, slug: str, *, errors=None) -> list[dict]:
+    """Return the upload rows of a step: deposits always, other documents when the filing needs them."""
+    documents = {document.kind: document for document in filing.documents.all()}
+    return [
+        {"spec": spec, "document": documents.get(spec.kind), "error": (errors or {}).get(spec.kind, "")}
+        for spec in definition.documents_for(slug)
+        if spec.deposit or spec.required(filing.details)
+    ]
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def step(request, pk: int, slug: str):
+    """One step of an application: its fields (and on some steps its owners and uploads)."""
+    filing = filing_for_editor(user=request.user, pk=pk)
+    definition = definition_for(filing.service)
+    current = definition.step(slug)
+    if current is None:
+        raise Http404
+    if not filing.is_editable:
+        messages.error(request, _("申请已提交，不能再修改。"))
+        return redirect("filings:detail", filing.pk)
+    index = definition.step_index(slug)
+    if index > filing.step:
+        return redirect(step_url(filing, definition.steps[filing.step].slug))
+    if current.form_class is None:
+        from ruanzhu.filings.views.issue import confirm_page
+
+        return confirm_page(request, filing, definition)
+    form = current.form_class(request.POST or None, initial=form_initial(filing.details))
+    if request.method == "POST" and form.is_valid():
+        before = filing.status
+        try:
+            filing = filing_save_step(
+                filing=filing, by=request.user, step=slug, cleaned_data=form.cleaned_data
+            )
+        except REFUSALS as error:
+            form.add_error(None, refusal_message(error))
+        else:
+            note_voided(request, before=before, filing=filing)
+            return _after_save(request, filing, definition, current)
+    extra = {"slots": document_slots(filing, definition, slug)}
+    if slug == "development":
+        extra["parties"] = filing.parties.select_related("account")
+        extra["owner_form"] = OwnerAddForm()
+    status = 400 if request.method == "POST" else 200
+    return _render_step(
+        request, definition=definition, step=current, form=form, filing=filing, status=status, extra=extra
+    )
+
+
+def _resume_slug(filing) -> str:
+    """Return the step where the filer left off."""
+    steps = definition_for(filing.service).steps
+    return steps[min(filing.step, len(steps) - 1)].slug
+
+
+@applicant_required
+@require_GET
+def mine(request):
+    """我的申请: the filings the user files or owns, with their state."""
+    filings = list(my_filings(request.user))
+    awaiting_me = set(
+        FilingParty.objects.filter(
+            account=request.user,
+            filing__in=[filing.pk for filing in filings],
+            filing__status=Status.AWAITING_CODES,
+        )
+        .exclude(confirmations__fingerprint=F("filing__fingerprint"))
+        .values_list("filing_id", flat=True)
+    )
+    rows = [
+        {
+            "filing": filing,
+            "resume": _resume_slug(filing),
+            "editable": filing.is_editable and can_edit(request.user, filing),
+            "deletable": filing.status == Status.DRAFT
+            and not filing.flow_number
+            and can_edit(request.user, filing),
+            "awaiting_me": filing.pk in awaiting_me,
+        }
+        for filing in filings
+    ]
+    return render(request, "filings/mine.html", {"rows": rows})
+
+
+@applicant_required
+@require_POST
+def delete(request, pk: int):
+    """Delete a draft (the page asks for confirmation first)."""
+    filing = filing_for_editor(user=request.user, pk=pk)
+    try:
+        filing_delete_draft(filing=filing, by=request.user)
+    except REFUSALS as error:
+        messages.error(request, refusal_message(error))
+        return redirect("filings:detail", filing.pk)
+    messages.success(request, _("草稿已删除。"))
+    return redirect("filings:mine")
+
+
+@applicant_required
+@require_POST
+def owner_add_view(request, pk: int):
+    """Add a co-owner (著作权人) by phone number or username."""
+    filing = filing_for_editor(user=request.user, pk=pk)
+    form = OwnerAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["identifier"][0])
+    else:
+        before = filing.status
+        try:
+            party = owner_add(filing=filing, by=request.user, identifier=form.cleaned_data["identifier"])
+        except REFUSALS as error:
+            messages.error(request, refusal_message(error))
+        else:
+            messages.success(request, _("已添加著作权人：%(name)s。") % {"name": party.name})
+            if not party.account.is_verified_identity:
+                messages.warning(
+                    request,
+                    _("%(name)s尚未通过实名认证：通过之前不能出申请表。") % {"name": party.name},
+                )
+            note_voided(request, before=before, filing=filing)
+    return redirect(step_url(filing, "development") + "#owners")
+
+
+@applicant_required
+@require_POST
+def owner_remove_view(request, pk: int, party_id: int):
+    """Remove a co-owner; the applicant stays on its own filing."""
+    filing = filing_for_editor(user=request.user, pk=pk)
+    before = filing.status
+    try:
+        owner_remove(filing=filing, by=request.user, party_id=party_id)
+    except REFUSALS as error:
+        messages.error(request, refusal_message(error))
+    else:
+        messages.success(request, _("已移除著作权人。"))
+        note_voided(request, before=before, filing=filing)
+    return redirect(step_url(filing, "development") + "#owners")

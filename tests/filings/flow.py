@@ -1,0 +1,51 @@
+"""Drive the applicant's pages with the test client: start, fill the steps, add owners, upload deposits."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from ruanzhu.filings.models import Filing
+from tests.filings.conftest import STEP_DATA
+
+
+def step_url(filing, slug: str) -> str:
+    return reverse("filings:step", args=[filing.pk, slug])
+
+
+def start(client, **role) -> Filing:
+    response = client.post(
+        reverse("filings:start", args=["R11"]), {**STEP_DATA["role"], **role, "action": "next"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Filing.objects.order_by("-id").first()
+
+
+def post_step(client, filing, slug: str, action: str = "next", **changes):
+    return client.post(step_url(filing, slug), {**STEP_DATA[slug], **changes, "action": action})
+
+
+def upload(client, filing, kind: str, content: bytes, name: str = "file.pdf", **extra):
+    return client.post(
+        reverse("filings:upload", args=[filing.pk, kind]),
+        {"file": SimpleUploadedFile(name, content, content_type="application/pdf")},
+        **extra,
+    )
+
+
+def fill(client, filing, deposits=None, co_owner: str | None = "bob") -> Filing:
+    """Fill every step through the pages (and add a co-owner, and the deposits when given)."""
+    for slug in ("software", "development"):
+        response = post_step(client, filing, slug)
+        assert response.status_code == 302, response.content.decode()[:3000]
+    if co_owner:
+        client.post(reverse("filings:owner_add", args=[filing.pk]), {"identifier": co_owner})
+    if deposits is not None:
+        upload(client, filing, "program_deposit", deposits["program"], "program.pdf")
+        upload(client, filing, "document_deposit", deposits["document"], "document.pdf")
+    response = post_step(client, filing, "features")
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    return filing
+
+
+def messages_of(response) -> str:
+    return " ".join(str(message) for message in response.context["messages"]) if response.context else ""
