@@ -110,3 +110,9 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class PhoneChangeForm(forms.Form):
+    password = forms.CharField(label=_("当前密码"), widget=forms.PasswordInput, max_length=128)
+    new_phone = PhoneField(label=_("新手机号"))
+    code = CodeField(required=False)

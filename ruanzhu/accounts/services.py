@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.phones import phone_index
 from ruanzhu.otp.models import Purpose
-from ruanzhu.otp.services import code_verify
+from ruanzhu.otp.services import code_send, code_verify
 
 PHONE_TAKEN = gettext_lazy("该手机号已注册")
 EMAIL_TAKEN = gettext_lazy("该邮箱已注册")
@@ -113,4 +113,52 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
     _validate_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    return user
+
+
+def phone_change_send_code(*, user: User, password: str, new_phone: str, ip: str | None = None) -> None:
+    """Send a code to the new number after checking the password again; the number must be free."""
+    if not user.check_password(password):
+        raise ValidationError({"password": [_("密码不正确。")]})
+    if new_phone == user.phone:
+        raise ValidationError({"new_phone": [_("新手机号与当前手机号相同。")]})
+    if User.objects.filter(phone_index=phone_index(new_phone)).exclude(pk=user.pk).exists():
+        raise ValidationError({"new_phone": [PHONE_TAKEN]})
+    code_send(phone=new_phone, purpose=Purpose.PHONE_CHANGE, subject=f"user:{user.pk}", ip=ip, account=user)
+
+
+def user_phone_change(*, user: User, password: str, new_phone: str, code: str) -> User:
+    """Move the account to a new number proven by its code, and tell the old number."""
+    from ruanzhu.notifications.services import notify
+
+    if not user.check_password(password):
+        raise ValidationError({"password": [_("密码不正确。")]})
+    # Outside the transaction: a wrong guess stays counted.
+    code_verify(phone=new_phone, purpose=Purpose.PHONE_CHANGE, code=code, subject=f"user:{user.pk}")
+    old_phone = user.phone
+    try:
+        with transaction.atomic():
+            user = User.objects.select_for_update().get(pk=user.pk)
+            user.set_phone(new_phone)
+            user.save(update_fields=["phone", "phone_index"])
+    except IntegrityError:
+        raise ValidationError({"new_phone": [PHONE_TAKEN]}) from None
+    if old_phone:
+        from ruanzhu.otp.services import sms_notice_send
+
+        transaction.on_commit(
+            lambda: sms_notice_send(
+                phone=old_phone,
+                body=_("您的账户 %(username)s 已将手机号更换为 %(phone)s。如非本人操作，请立即联系客服。")
+                % {"username": user.username, "phone": user.masked_phone},
+                account=user,
+            ),
+            robust=True,
+        )
+    notify(
+        recipient=user,
+        title=_("手机号已更换"),
+        body=_("账户手机号已更换为 %(phone)s。") % {"phone": user.masked_phone},
+        sms=False,
+    )
     return user

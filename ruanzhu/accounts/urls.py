@@ -15,4 +15,5 @@ urlpatterns = [
     path("password/reset/", views.password_reset_request, name="password_reset"),
     path("password/reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),
     path("me/", views.profile, name="profile"),
+    path("me/phone/", views.phone_change, name="phone_change"),
 ]

@@ -18,6 +18,7 @@ from ruanzhu.accounts.forms import (
     LoginForm,
     PasswordResetForm,
     PasswordResetRequestForm,
+    PhoneChangeForm,
     SendCodeForm,
     SignupForm,
     StaffLoginForm,
@@ -310,3 +311,43 @@ def password_reset_confirm(request):
 def profile(request):
     """Show the account's own details, masked."""
     return render(request, "accounts/profile.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phone_change(request):
+    """Change the account's phone: the password again, then a code sent to the new number."""
+    form = PhoneChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if request.POST.get("action") == "send_code":
+                services.phone_change_send_code(
+                    user=request.user,
+                    password=data["password"],
+                    new_phone=data["new_phone"],
+                    ip=client_ip(request),
+                )
+                messages.info(
+                    request,
+                    _("验证码已发送至 %(phone)s，5分钟内有效。") % {"phone": mask_phone(data["new_phone"])},
+                )
+            elif not data.get("code"):
+                form.add_error("code", _("请输入新手机号收到的验证码。"))
+            else:
+                services.user_phone_change(
+                    user=request.user,
+                    password=data["password"],
+                    new_phone=data["new_phone"],
+                    code=data["code"],
+                )
+                messages.success(request, _("手机号已更换。"))
+                return redirect("accounts:profile")
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        except SendRefused as refusal:
+            form.add_error("new_phone", refusal.message)
+        except CodeRejected as rejection:
+            form.add_error("code", rejection.message)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "accounts/phone_change.html", {"form": form}, status=status)
