@@ -1,0 +1,98 @@
+"""Flow numbers and 确认填报 under concurrent requests (SQLite and PostgreSQL)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from ruanzhu.core.files import read_private_file
+from ruanzhu.filings.models import FilingEvent
+from ruanzhu.filings.services.documents import filing_upload_document, signature_page_upload
+from ruanzhu.filings.services.drafts import filing_create
+from ruanzhu.filings.services.issue import flow_number_next, form_confirm_in_account, form_request_codes
+from ruanzhu.filings.services.parties import owner_add
+from ruanzhu.filings.states import Status
+from tests.filings.test_engine import fill
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def run_in_threads(count: int, work) -> list:
+    """Run ``work(index)`` in ``count`` threads started together; return results (or exceptions) in order."""
+    results: list = [None] * count
+    barrier = threading.Barrier(count)
+
+    def target(index):
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        except Exception as error:
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_flow_numbers_are_consecutive_and_unique_under_concurrency():
+    count = 12 if connection.vendor == "postgresql" else 8
+    numbers = run_in_threads(count, lambda _index: flow_number_next(service="R11"))
+    assert not [number for number in numbers if isinstance(number, Exception)], numbers
+    prefix = f"R11{timezone.localdate():%Y%m%d}"
+    assert all(number.startswith(prefix) and len(number) == 17 for number in numbers)
+    sequence = sorted(int(number[-6:]) for number in numbers)
+    assert sequence == list(range(1, count + 1))
+
+
+@pytest.fixture
+def issued_filing(verified_alice, verified_bob, deposits, private_storage, settings):
+    filing = fill(
+        filing_create(service="R11", applicant=verified_alice, filer=verified_alice), verified_alice
+    )
+    owner_add(filing=filing, by=verified_alice, identifier="bob")
+    for kind in ("program", "document"):
+        filing_upload_document(
+            filing=filing,
+            by=verified_alice,
+            kind=f"{kind}_deposit",
+            data=deposits[kind],
+            filename=f"{kind}.pdf",
+        )
+    filing.refresh_from_db()
+    form_request_codes(filing=filing, by=verified_alice)
+    filing.refresh_from_db()
+    form_confirm_in_account(filing=filing, account=verified_alice)
+    filing.refresh_from_db()
+    form_confirm_in_account(filing=filing, account=verified_bob)
+    filing.refresh_from_db()
+    signature_page_upload(
+        filing=filing,
+        by=verified_alice,
+        data=read_private_file(filing.form_storage_name),
+        filename="signed.pdf",
+    )
+    return filing
+
+
+def test_two_parallel_submissions_submit_once(issued_filing, verified_alice):
+    assert issued_filing.status == Status.FORM_ISSUED
+    path = reverse("filings:submit", args=[issued_filing.pk])
+    clients = []
+    for _index in range(2):
+        client = Client()
+        client.force_login(verified_alice)
+        clients.append(client)
+    responses = run_in_threads(2, lambda index: clients[index].post(path))
+    assert all(not isinstance(response, Exception) for response in responses), responses
+    assert all(response.status_code == 302 for response in responses)
+    issued_filing.refresh_from_db()
+    assert issued_filing.status == Status.SUBMITTED
+    assert FilingEvent.objects.filter(filing=issued_filing, to_status=Status.SUBMITTED).count() == 1
