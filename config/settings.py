@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ruanzhu.identity",
     "ruanzhu.examination",
     "ruanzhu.registry",
+    "ruanzhu.agents",
 ]
 
 MIDDLEWARE = [
