@@ -19,6 +19,7 @@ urlpatterns = [
     path("messages/", include("ruanzhu.notifications.urls")),
     path("identity/", include("ruanzhu.identity.urls")),
     path("registry/", include("ruanzhu.registry.urls")),
+    path("agents/", include("ruanzhu.agents.urls")),
     path("admin/", admin.site.urls),
 ]
 
