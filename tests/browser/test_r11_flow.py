@@ -1,0 +1,187 @@
+"""R11 in the browser: alice files with bob as co-owner, from 立即登记 to 确认填报; bob reads it."""
+
+import io
+import re
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from ruanzhu.otp.selectors import latest_code_in_outbox
+from tests.factories import verify
+from tests.filings import conftest as filing_fixtures
+from tests.filings.conftest import MAIN_FUNCTIONS, NAME, VERSION
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+# Real deposit PDFs built by the deposit builder (and one with a short page), shared with the filings tests.
+deposits = filing_fixtures.deposits
+
+
+@pytest.fixture
+def portal(settings, tmp_path):
+    """Settings for the live server too: private files in a temporary folder, codes twice within a minute."""
+    settings.OTP_SEND_LIMITS_PER_PHONE = "10/60"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private"},
+        },
+    }
+
+
+def pdf_file(name: str, content: bytes) -> dict:
+    return {"name": name, "mimeType": "application/pdf", "buffer": content}
+
+
+def log_in(page, username: str, password: str):
+    page.goto("/accounts/login/?tab=individual")
+    page.locator("[name=identifier]").fill(username)
+    page.locator("[name=password]").fill(password)
+    page.get_by_test_id("login").click()
+    expect(page.get_by_test_id("account-name")).to_be_visible()
+
+
+def upload_deposit(page, kind: str, file: dict):
+    page.get_by_test_id(f"file-{kind}").set_input_files(file)
+    page.get_by_test_id(f"upload-{kind}").click()
+
+
+def enter_codes(page, alice, bob):
+    for user in (alice, bob):
+        page.get_by_test_id(f"code-{user.username}").fill(latest_code_in_outbox(user.phone))
+        page.get_by_test_id(f"confirm-code-{user.username}").click()
+    expect(page.get_by_test_id("flow-number")).to_have_text(re.compile(r"^R11\d{14}$"))
+
+
+def read_form(page) -> str:
+    with page.expect_download() as download:
+        page.get_by_test_id("download-form").click()
+    content = open(download.value.path(), "rb").read()
+    return "".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(content)).pages)
+
+
+def signed_page() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer)
+    sheet.drawString(100, 700, "signed and sealed")
+    sheet.save()
+    return buffer.getvalue()
+
+
+def test_alice_files_r11_with_bob_and_bob_reads_it(
+    page, browser, live_server, portal, alice, bob, password, deposits
+):
+    verify(alice, "110105199003070017", "李爱丽")
+    verify(bob, "110105198510120029", "鲍勃")
+    log_in(page, "alice", password)
+
+    # 立即登记 → 申请方式
+    page.goto("/services/software/")
+    page.get_by_test_id("start-R11").click()
+    expect(page.get_by_test_id("wizard-step-role")).to_be_visible()
+    page.locator("[name=owner_type][value=joint]").check()
+    page.locator("[name=development_mode][value=independent]").check()
+    page.get_by_test_id("next").click()
+
+    # 软件申请信息: 修改 shows the original registration number, 原创 hides it again
+    expect(page.get_by_test_id("wizard-step-software")).to_be_visible()
+    original_number = page.locator("[data-field=original_registration_number]")
+    expect(original_number).to_be_hidden()
+    page.locator("[name=work_type][value=modified]").check()
+    expect(original_number).to_be_visible()
+    page.locator("[name=work_type][value=original]").check()
+    expect(original_number).to_be_hidden()
+    page.locator("[name=full_name]").fill(NAME)
+    page.locator("[name=short_name]").fill("园区平台")
+    page.locator("[name=version]").fill(VERSION)
+    page.locator("[name=category]").select_option("应用软件")
+    page.get_by_test_id("next").click()
+
+    # 软件开发信息 with the 著作权人 panel
+    expect(page.get_by_test_id("wizard-step-development")).to_be_visible()
+    page.get_by_test_id("owner-identifier").fill("13800000002")
+    page.get_by_test_id("add-owner").click()
+    expect(page.get_by_test_id("owner-bob")).to_contain_text("鲍勃")
+    page.locator("[name=completion_date]").fill("2026-06-30")
+    page.locator("[name=publication][value=unpublished]").check()
+    expect(page.locator("[data-field=publication_city]")).to_be_hidden()
+    page.locator("[name=acquisition][value=original]").check()
+    page.locator("[name=rights_scope][value=all]").check()
+    page.get_by_test_id("next").click()
+
+    # 软件功能与特点 with the two deposits; a page with too few lines is refused, then replaced
+    expect(page.get_by_test_id("wizard-step-features")).to_be_visible()
+    for name, value in {
+        "dev_hardware": "PC 服务器",
+        "run_hardware": "x86 服务器",
+        "dev_os": "Linux",
+        "dev_tools": "PyCharm",
+        "run_platform": "Linux",
+        "support_software": "PostgreSQL",
+        "source_lines": "52000",
+        "purpose": "园区数字化管理",
+        "field": "物业管理",
+        "main_functions": MAIN_FUNCTIONS,
+    }.items():
+        page.locator(f"[name={name}]").fill(value)
+    page.locator("[name=languages][value=Python]").check()
+    page.locator("[name=feature_tags][value=物联网软件]").check()
+    upload_deposit(page, "program_deposit", pdf_file("short.pdf", deposits["short"]))
+    expect(page.get_by_test_id("upload-error-program_deposit")).to_contain_text(
+        "第3页只有43行，程序鉴别材料每页不少于50行"
+    )
+    upload_deposit(page, "program_deposit", pdf_file("program.pdf", deposits["program"]))
+    expect(page.get_by_test_id("checks-program_deposit")).to_contain_text("检查通过")
+    upload_deposit(page, "document_deposit", pdf_file("manual.pdf", deposits["document"]))
+    expect(page.get_by_test_id("checks-document_deposit")).to_contain_text("检查通过")
+    page.get_by_test_id("next").click()
+
+    # 确认: codes to both phones, a wrong code refused, then the form is issued
+    expect(page.get_by_test_id("wizard-step-confirm")).to_be_visible()
+    expect(page.get_by_test_id("summary")).to_contain_text("鲍勃")
+    page.get_by_test_id("send-codes").click()
+    expect(page.locator(".messages")).to_contain_text("138****0001")
+    expect(page.locator(".messages")).to_contain_text("138****0002")
+    right = latest_code_in_outbox(alice.phone)
+    page.get_by_test_id("code-alice").fill("000000" if right != "000000" else "111111")
+    page.get_by_test_id("confirm-code-alice").click()
+    expect(page.locator(".message-error")).to_contain_text("验证码")
+    enter_codes(page, alice, bob)
+    flow_number = page.get_by_test_id("flow-number").inner_text()
+    text = read_form(page)
+    assert flow_number in text and NAME in text
+
+    # An edit voids the confirmations; codes again, the form again
+    page.get_by_role("link", name="软件功能与特点").click()
+    page.locator("[name=purpose]").fill("园区精细化管理")
+    page.get_by_test_id("next").click()
+    expect(page.get_by_test_id("confirmations-voided")).to_be_visible()
+    expect(page.get_by_test_id("filing-status")).to_have_text("草稿")
+    page.get_by_test_id("send-codes").click()
+    enter_codes(page, alice, bob)
+    assert "园区精细化管理" in read_form(page)
+
+    # Signature page, then 确认填报
+    page.get_by_test_id("file-signature_page").set_input_files(pdf_file("signed.pdf", signed_page()))
+    page.get_by_test_id("upload-signature_page").click()
+    expect(page.get_by_test_id("signature-page")).to_contain_text("signed.pdf")
+    page.get_by_test_id("submit-filing").click()
+    expect(page.get_by_test_id("filing-status")).to_have_text("待受理")
+    expect(page.get_by_test_id("continue-editing")).to_have_count(0)
+
+    # bob sees the filing in 我的申请, read-only
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    bob_page = context.new_page()
+    log_in(bob_page, "bob", password)
+    bob_page.get_by_test_id("my-filings-link").click()
+    expect(bob_page.get_by_test_id("my-filings")).to_contain_text(NAME)
+    bob_page.get_by_role("link", name=NAME).click()
+    expect(bob_page.get_by_test_id("filing-status")).to_have_text("待受理")
+    expect(bob_page.get_by_test_id("flow-number")).to_have_text(flow_number)
+    expect(bob_page.get_by_test_id("continue-editing")).to_have_count(0)
+    expect(bob_page.get_by_test_id("withdraw-form")).to_have_count(0)
+    context.close()
