@@ -98,4 +98,23 @@ def demo_accounts_ensure() -> list[DemoLogin]:
             device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
         secret = base64.b32encode(device.bin_key).decode("ascii")
         logins.append(DemoLogin(account, user, totp_secret=secret, totp_url=device.config_url))
+    _demo_agent_profile_ensure()
     return logins
+
+
+def _demo_agent_profile_ensure() -> None:
+    """Mark the demo account "agent" as agent (idempotent)."""
+    from ruanzhu.agents.models import AgentProfile
+    from ruanzhu.agents.services import agent_mark
+
+    agent = User.objects.get(username="agent")
+    if not AgentProfile.objects.filter(account=agent).exists():
+        agent_mark(
+            account=agent,
+            by=None,
+            address="北京市海淀区知春路1号",
+            postcode="100083",
+            contact_person="钱经办",
+            phone="010-62000000",
+            email="office@agent.example.com",
+        )
