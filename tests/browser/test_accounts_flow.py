@@ -98,7 +98,7 @@ def test_verified_account_passes_立即登记(page, alice, password):
     log_in(page, tab="individual", identifier="alice", password=password)
     expect(page.get_by_test_id("identity-status")).to_have_text("已实名认证")
     page.get_by_test_id("start-R11").click()
-    expect(page.get_by_test_id("service-start")).to_contain_text("计算机软件著作权登记申请")
+    expect(page.get_by_test_id("wizard-step-role")).to_contain_text("计算机软件著作权登记申请")
 
 
 def test_switching_language_to_english_and_back(page):

@@ -135,7 +135,7 @@ def test_individual_is_rejected_fixes_resubmits_and_is_approved(page, staff_page
     page.goto("/services/software/")
     expect(page.get_by_test_id("identity-status")).to_have_text("已实名认证")
     page.get_by_test_id("start-R11").click()
-    expect(page.get_by_test_id("service-start")).to_contain_text("计算机软件著作权登记申请")
+    expect(page.get_by_test_id("wizard-step-role")).to_contain_text("计算机软件著作权登记申请")
     expect(page.get_by_test_id("unread-count")).to_be_visible()
     assert User.objects.get(username="zhangsan").identity_status == User.IdentityStatus.VERIFIED
 

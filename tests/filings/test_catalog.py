@@ -44,7 +44,9 @@ def test_verified_account_passes_the_gate(client, alice):
     client.force_login(alice)
     response = client.get(reverse("filings:start", args=["R11"]))
     assert response.status_code == 200
-    assert "计算机软件著作权登记申请" in response.content.decode()
+    page = response.content.decode()
+    assert "计算机软件著作权登记申请" in page
+    assert 'data-testid="wizard-step-role"' in page  # the wizard's first step, 申请方式
 
 
 def test_unknown_service_is_404(client, alice):

@@ -261,4 +261,6 @@ def test_approved_account_passes_立即登记(client, applicant, submitted, iden
         verification=submitted, by=identity_reviewer, checklist={key: True for key in services.CHECKLIST}
     )
     client.force_login(applicant)
-    assert client.get(reverse("filings:start", args=["R11"])).status_code == 200
+    response = client.get(reverse("filings:start", args=["R11"]))
+    assert response.status_code == 200
+    assert 'data-testid="wizard-step-role"' in response.content.decode()
