@@ -371,3 +371,21 @@ def test_no_upload_to_a_revoked_mandate(client, agent, alice):
     assert "该委托已结束，不能再上传委托书。" in follow_messages(client, response)
     mandate.refresh_from_db()
     assert mandate.letter_storage_name == ""
+
+
+def test_agent_and_client_pages_are_in_english(client, settings, agent, alice):
+    from django.utils import translation
+
+    mandate_for(agent, alice, status=Mandate.Status.PROPOSED)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    try:
+        client.force_login(agent)
+        dashboard = client.get(reverse("agents:dashboard")).content.decode()
+        assert "Propose a mandate" in dashboard and "Awaiting confirmation" in dashboard
+        refused = client.post(reverse("agents:propose"), form_data(client="nobody")).content.decode()
+        assert "Client not found" in refused
+        client.force_login(alice)
+        mine = client.get(reverse("agents:mandates")).content.decode()
+        assert "My mandates" in mine and "Accept" in mine and "Revoke" in mine
+    finally:
+        translation.deactivate()
