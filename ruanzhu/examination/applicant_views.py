@@ -1,0 +1,122 @@
+"""The applicant's side of examination: answering a 补正 and downloading the certificate."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ruanzhu.core.files import private_file_response
+from ruanzhu.core.review import ReviewError
+from ruanzhu.examination import services
+from ruanzhu.examination.forms import CorrectionForm, step_fields
+from ruanzhu.examination.panel import can_download_certificate, can_submit_correction
+from ruanzhu.filings.definitions import definition_for
+from ruanzhu.filings.selectors import filing_for_viewer
+from ruanzhu.filings.services import FilingError
+from ruanzhu.filings.states import Status
+
+
+def applicant_only(view):
+    """Logged-in applicants' accounts; staff are not applicants here and get 404."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _document_labels(filing, kinds: list[str]) -> list[tuple[str, str]]:
+    definition = definition_for(filing.service)
+    return [(kind, str(spec.label) if (spec := definition.document(kind)) else kind) for kind in kinds]
+
+
+def _posted(request, filing, correction, form) -> tuple[dict, dict, str]:
+    """Return (fields, documents, error) of the post; fields not asked for are passed on to be refused."""
+    fields = form.raw_fields()
+    allowed = set(correction.fields)
+    for name in step_fields(filing):
+        if name not in allowed and name in request.POST:
+            fields[name] = request.POST.get(name)
+    documents = {}
+    for name, upload in request.FILES.items():
+        if not name.startswith("document_"):
+            continue
+        if upload.size > settings.FILING_UPLOAD_MAX_BYTES:
+            limit = settings.FILING_UPLOAD_MAX_BYTES / 1024 / 1024
+            return {}, {}, _("文件不能超过%(size)s。") % {"size": f"{limit:g}MB"}
+        documents[name.removeprefix("document_")] = (upload.read(), upload.name)
+    return fields, documents, ""
+
+
+@applicant_only
+@require_http_methods(["GET", "POST"])
+def correction(request, pk: int):
+    """Show the examiner's 补正 items, note and deadline; the filer (or applicant) submits the corrections."""
+    filing = filing_for_viewer(user=request.user, pk=pk)
+    correction = services.open_correction(filing) if filing.status == Status.CORRECTION else None
+    may_submit = can_submit_correction(request.user, filing)
+    expired = correction is not None and correction.deadline < timezone.localdate()
+    form = None
+    if correction is not None:
+        form = CorrectionForm(
+            request.POST or None,
+            request.FILES or None,
+            filing=filing,
+            names=correction.fields,
+            documents=_document_labels(filing, correction.documents),
+        )
+    if request.method == "POST":
+        if correction is None or not may_submit:
+            messages.error(
+                request,
+                _("该申请当前不需要补正。") if correction is None else _("只有填报人或申请人可以提交补正。"),
+            )
+            return redirect("examination_applicant:correction", pk=pk)
+        fields, documents, error = _posted(request, filing, correction, form)
+        if not error:
+            try:
+                services.correction_submit(filing=filing, by=request.user, fields=fields, documents=documents)
+            except (FilingError, ReviewError) as refusal:
+                error = getattr(refusal, "message", None) or str(refusal)
+        if not error:
+            messages.success(request, _("补正已提交，等待审查员审查。"))
+            return redirect("filings:detail", pk=pk)
+        for line in str(error).splitlines():
+            messages.error(request, line)
+    return render(
+        request,
+        "examination/correction.html",
+        {
+            "filing": filing,
+            "correction": correction,
+            "form": form,
+            "may_submit": may_submit and not expired,
+            "expired": expired,
+        },
+    )
+
+
+@applicant_only
+@require_GET
+def certificate(request, pk: int):
+    """Download the signed certificate of a registered filing (its owners, applicant and filer)."""
+    filing = filing_for_viewer(user=request.user, pk=pk)
+    certificate = getattr(filing, "certificate", None) if filing.status == Status.REGISTERED else None
+    if certificate is None or not can_download_certificate(request.user, filing):
+        raise Http404
+    return private_file_response(
+        content=services.certificate_content(certificate),
+        filename=f"{certificate.registration.registration_number}.pdf",
+        content_type="application/pdf",
+    )

@@ -1,0 +1,235 @@
+"""Examiners' reads: who may examine, the queues with keyset pagination, a filing for the examination page."""
+
+import datetime
+import heapq
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ruanzhu.examination.models import CorrectionRound
+from ruanzhu.filings.models import Filing, FilingParty
+from ruanzhu.filings.states import EDITABLE, Status
+
+EXAMINE_PERMISSION = "examination.examine_filing"
+PAGE_SIZE = 25
+# A submitted filing not accepted or refused within this many calendar days is overdue (待受理 超期).
+ACCEPTANCE_OVERDUE_DAYS = 5
+COUNTS_CACHE_KEY = "examination:queue-counts"
+COUNTS_CACHE_SECONDS = 120
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def can_examine(user) -> bool:
+    return (
+        user.is_authenticated and user.is_staff and user.is_verified() and user.has_perm(EXAMINE_PERMISSION)
+    )
+
+
+def filing_for_examiner(*, user, pk: int) -> Filing:
+    """Return a submitted (or later) filing for an examiner; 404 for anyone else and for drafts."""
+    if not can_examine(user):
+        raise Http404
+    filing = (
+        Filing.objects.select_related("applicant", "filer", "agent", "claimed_by")
+        .prefetch_related("parties", "documents", "events__actor", "correction_rounds__requested_by")
+        .exclude(status__in=EDITABLE)
+        .filter(pk=pk)
+        .first()
+    )
+    if filing is None:
+        raise Http404
+    return filing
+
+
+def _open_round_past_deadline(today: datetime.date) -> Exists:
+    return Exists(
+        CorrectionRound.objects.filter(filing=OuterRef("pk"), answered_at__isnull=True, deadline__lt=today)
+    )
+
+
+def _branches(tab: str) -> list[Q]:
+    """Return the parts of a tab, each a single status, so that every part reads one range of the queue index."""
+    today = timezone.localdate()
+    if tab == "examining":
+        return [Q(status=Status.ACCEPTED), Q(status=Status.EXAMINING)]
+    if tab == "answered":
+        # While a filing is 审查中 its latest round, if any, has been answered.
+        return [Q(status=Status.EXAMINING) & Exists(CorrectionRound.objects.filter(filing=OuterRef("pk")))]
+    if tab == "correction":
+        return [Q(status=Status.CORRECTION)]
+    if tab == "overdue":
+        cutoff = timezone.now() - datetime.timedelta(days=ACCEPTANCE_OVERDUE_DAYS)
+        return [
+            Q(status=Status.SUBMITTED, submitted_at__lt=cutoff),
+            Q(status=Status.CORRECTION) & _open_round_past_deadline(today),
+        ]
+    return [Q(status=Status.SUBMITTED)]
+
+
+TABS = (
+    ("submitted", _("待受理")),
+    ("examining", _("审查中")),
+    ("answered", _("补正已提交")),
+    ("correction", _("待补正")),
+    ("overdue", _("已超期")),
+)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    service: str = ""
+    submitted_from: datetime.date | None = None
+    submitted_to: datetime.date | None = None
+    owner: str = ""
+    claimed: str = ""  # "mine", "unclaimed" or ""
+
+    def q(self, user) -> Q:
+        condition = Q()
+        if self.service:
+            condition &= Q(service=self.service)
+        zone = timezone.get_current_timezone()
+        if self.submitted_from:
+            start = datetime.datetime.combine(self.submitted_from, datetime.time.min, tzinfo=zone)
+            condition &= Q(submitted_at__gte=start)
+        if self.submitted_to:
+            end = datetime.datetime.combine(
+                self.submitted_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+            )
+            condition &= Q(submitted_at__lt=end)
+        if self.owner:
+            condition &= Exists(FilingParty.objects.filter(filing=OuterRef("pk"), name__icontains=self.owner))
+        if self.claimed == "mine":
+            condition &= Q(claimed_by=user)
+        elif self.claimed == "unclaimed":
+            condition &= Q(claimed_by__isnull=True)
+        return condition
+
+
+def cursor_encode(filing: Filing) -> str:
+    """Return the position of ``filing`` in a queue as ``<microseconds since the epoch>-<id>``."""
+    delta = filing.submitted_at - _EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return f"{micros}-{filing.pk}"
+
+
+def cursor_decode(value: str) -> tuple[datetime.datetime, int] | None:
+    """Return (submitted_at, id) of a cursor, or None for anything that is not one."""
+    micros, _sep, pk = (value or "").rpartition("-")
+    if not micros.lstrip("-").isdigit() or not pk.isdigit() or len(value) > 40:
+        return None
+    try:
+        return _EPOCH + datetime.timedelta(microseconds=int(micros)), int(pk)
+    except OverflowError:
+        return None
+
+
+@dataclass
+class QueuePage:
+    rows: list[Filing]
+    next_cursor: str = ""
+    previous_cursor: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _keyset(
+    queryset: QuerySet, position: tuple[datetime.datetime, int] | None, *, backwards: bool
+) -> QuerySet:
+    if backwards:
+        if position:
+            at, pk = position
+            # The first condition bounds the index range; the second only drops ties at its edge.
+            queryset = queryset.filter(Q(submitted_at__lte=at), Q(submitted_at__lt=at) | Q(id__lt=pk))
+        return queryset.order_by("-submitted_at", "-id")
+    if position:
+        at, pk = position
+        queryset = queryset.filter(Q(submitted_at__gte=at), Q(submitted_at__gt=at) | Q(id__gt=pk))
+    return queryset.order_by("submitted_at", "id")
+
+
+def queue_page(
+    *,
+    user,
+    tab: str = "submitted",
+    filters: QueueFilters | None = None,
+    after: str = "",
+    before: str = "",
+    size: int = PAGE_SIZE,
+) -> QueuePage:
+    """Return one page of a queue in (submitted_at, id) order, after or before a cursor; no OFFSET, no COUNT.
+
+    Each part of the tab is read on its own, newest-to-oldest or oldest-to-newest from the cursor with a LIMIT,
+    so that PostgreSQL walks the index ``filing_queue_idx`` (status, submitted_at, id) from the cursor on;
+    the parts are merged here.
+    """
+    condition = (filters or QueueFilters()).q(user)
+    backwards = bool(before) and not after
+    position = cursor_decode(before if backwards else after)
+    parts = []
+    for branch in _branches(tab):
+        queryset = Filing.objects.filter(branch, condition).select_related("claimed_by").defer("details")
+        parts.append(list(_keyset(queryset, position, backwards=backwards)[: size + 1]))
+
+    def key(filing):
+        return (filing.submitted_at, filing.pk)
+
+    merged = list(heapq.merge(*parts, key=key, reverse=backwards))
+    more = len(merged) > size
+    if backwards and not more:
+        # Back at the start of the queue: show a full first page.
+        return queue_page(user=user, tab=tab, filters=filters, size=size)
+    rows = merged[:size]
+    if backwards:
+        rows.reverse()
+    prefetch_related_objects(rows, "parties")
+    page = QueuePage(rows=rows)
+    if rows:
+        has_next = more if not backwards else True
+        has_previous = (position is not None) if not backwards else more
+        if has_next:
+            page.next_cursor = cursor_encode(rows[-1])
+        if has_previous:
+            page.previous_cursor = cursor_encode(rows[0])
+    return page
+
+
+def queue_counts(*, refresh: bool = False) -> dict[str, int]:
+    """Return the sizes of the queues, cached for a short while (a full count over millions of rows is slow)."""
+    counts = None if refresh else cache.get(COUNTS_CACHE_KEY)
+    if counts is not None:
+        return counts
+    today = timezone.localdate()
+    by_status = dict(
+        Filing.objects.filter(
+            status__in=[Status.SUBMITTED, Status.ACCEPTED, Status.EXAMINING, Status.CORRECTION]
+        )
+        .values_list("status")
+        .annotate(count=Count("id"))
+        .values_list("status", "count")
+    )
+    cutoff = timezone.now() - datetime.timedelta(days=ACCEPTANCE_OVERDUE_DAYS)
+    overdue_acceptance = Filing.objects.filter(status=Status.SUBMITTED, submitted_at__lt=cutoff).count()
+    overdue_correction = (
+        Filing.objects.filter(status=Status.CORRECTION).filter(_open_round_past_deadline(today)).count()
+    )
+    answered = (
+        Filing.objects.filter(status=Status.EXAMINING)
+        .filter(Exists(CorrectionRound.objects.filter(filing=OuterRef("pk"))))
+        .count()
+    )
+    unclaimed = Filing.objects.filter(status=Status.SUBMITTED, claimed_by__isnull=True).count()
+    counts = {
+        "submitted": by_status.get(Status.SUBMITTED, 0),
+        "examining": by_status.get(Status.ACCEPTED, 0) + by_status.get(Status.EXAMINING, 0),
+        "answered": answered,
+        "correction": by_status.get(Status.CORRECTION, 0),
+        "overdue_acceptance": overdue_acceptance,
+        "overdue_correction": overdue_correction,
+        "overdue": overdue_acceptance + overdue_correction,
+        "unclaimed": unclaimed,
+    }
+    cache.set(COUNTS_CACHE_KEY, counts, COUNTS_CACHE_SECONDS)
+    return counts

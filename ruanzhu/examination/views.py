@@ -1,0 +1,337 @@
+"""Examiners' back office: queues, the examination page of a filing, claims, decisions and the dashboard."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ruanzhu.accounts.decorators import staff_with_mfa
+from ruanzhu.core.files import private_file_response, read_private_file
+from ruanzhu.core.models import AuditEntry
+from ruanzhu.core.review import ReviewError, item_claim, item_release
+from ruanzhu.core.services import audit_record
+from ruanzhu.examination import dashboard as stats
+from ruanzhu.examination import services
+from ruanzhu.examination.forms import (
+    CorrectionRequestForm,
+    QueueFilterForm,
+    RefuseForm,
+    RejectAcceptanceForm,
+)
+from ruanzhu.examination.selectors import (
+    ACCEPTANCE_OVERDUE_DAYS,
+    TABS,
+    can_examine,
+    filing_for_examiner,
+    queue_counts,
+    queue_page,
+)
+from ruanzhu.filings.definitions import definition_for
+from ruanzhu.filings.services import FilingError
+from ruanzhu.filings.services.documents import SIGNATURE_PAGE
+from ruanzhu.filings.states import Status
+
+
+def examiner_required(view):
+    """Examiners (staff with the permission) after the second factor; other accounts get 404."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not user.is_staff:
+            raise Http404
+        if user.is_authenticated and user.is_verified() and not can_examine(user):
+            raise Http404
+        return staff_with_mfa(view)(request, *args, **kwargs)
+
+    return wrapper
+
+
+@examiner_required
+@require_GET
+def queue(request):
+    """List one queue (tab) oldest first, filtered, a page at a time with next/previous cursors."""
+    tab = request.GET.get("tab", "submitted")
+    if tab not in dict(TABS):
+        tab = "submitted"
+    form = QueueFilterForm(request.GET)
+    page = queue_page(
+        user=request.user,
+        tab=tab,
+        filters=form.filters(),
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    query = request.GET.copy()
+    for name in ("after", "before", "tab"):
+        query.pop(name, None)
+    return render(
+        request,
+        "examination/queue.html",
+        {
+            "page": page,
+            "tab": tab,
+            "tabs": TABS,
+            "form": form,
+            "filter_query": query.urlencode(),
+            "overdue_days": ACCEPTANCE_OVERDUE_DAYS,
+        },
+    )
+
+
+# The states in which an examiner holds a filing.
+OPEN = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.EXAMINING, Status.CORRECTION})
+
+
+def _status_label(status: str) -> str:
+    return str(Status(status).label) if status in Status.values else status
+
+
+def _document_label(filing, kind: str) -> str:
+    if kind == SIGNATURE_PAGE:
+        return _("申请确认签章页")
+    spec = definition_for(filing.service).document(kind)
+    return str(spec.label) if spec else kind
+
+
+@examiner_required
+@require_GET
+def detail(request, pk: int):
+    """Show the whole filing with its history and correction rounds, and the actions of its state."""
+    filing = filing_for_examiner(user=request.user, pk=pk)
+    definition = definition_for(filing.service)
+    rounds = sorted(filing.correction_rounds.all(), key=lambda round_: round_.number)
+    return render(
+        request,
+        "examination/detail.html",
+        {
+            "filing": filing,
+            "sections": definition.form_sections(filing.details),
+            "parties": filing.parties.all(),
+            "documents": [
+                (document, _document_label(filing, document.kind)) for document in filing.documents.all()
+            ],
+            "events": [
+                {
+                    "created_at": event.created_at,
+                    "actor": event.actor,
+                    "from_label": _status_label(event.from_status),
+                    "to_label": _status_label(event.to_status),
+                    "note": event.note,
+                }
+                for event in filing.events.all()
+            ],
+            "claimable": filing.status in OPEN,
+            "rounds": [(round_, services.correction_diff(round_)) for round_ in reversed(rounds)],
+            "mine": filing.claimed_by_id == request.user.pk,
+            "reject_form": RejectAcceptanceForm(),
+            "refuse_form": RefuseForm(),
+            "correction_form": CorrectionRequestForm(filing=filing)
+            if filing.status == Status.EXAMINING
+            else None,
+            "certificate": getattr(filing, "certificate", None)
+            if filing.status == Status.REGISTERED
+            else None,
+        },
+    )
+
+
+@examiner_required
+@require_GET
+def document(request, pk: int, kind: str):
+    """Stream a document of the filing to the examiner and record the access in the audit log."""
+    filing = filing_for_examiner(user=request.user, pk=pk)
+    item = next((document for document in filing.documents.all() if document.kind == kind), None)
+    if item is None:
+        raise Http404
+    audit_record(
+        actor=request.user,
+        action=AuditEntry.Action.EXPORT_DATA,
+        target=filing,
+        field_label=_document_label(filing, kind)[:100],
+        reason=_("登记审查"),
+        request=request,
+    )
+    return private_file_response(
+        content=read_private_file(item.storage_name),
+        filename=item.original_name or f"{filing.pk}-{kind}",
+        content_type=item.content_type,
+    )
+
+
+def _act(request, pk: int, action, *, success: str = ""):
+    """Run ``action`` on the filing; a refusal of the state machine or the claim is shown as a message."""
+    filing = filing_for_examiner(user=request.user, pk=pk)
+    try:
+        action(filing)
+    except (ReviewError, FilingError) as error:
+        messages.error(request, getattr(error, "message", None) or str(error))
+    else:
+        if success:
+            messages.success(request, success)
+    return redirect("examination:detail", pk=pk)
+
+
+def _form_errors(request, form, pk: int):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("examination:detail", pk=pk)
+
+
+@examiner_required
+@require_POST
+def claim(request, pk: int):
+    """领取: hold the filing so that no other examiner works on it."""
+    return _act(request, pk, lambda filing: item_claim(item=filing, by=request.user), success=_("已领取。"))
+
+
+@examiner_required
+@require_POST
+def release(request, pk: int):
+    """退回: give a claimed filing back to the queue."""
+    return _act(
+        request, pk, lambda filing: item_release(item=filing, by=request.user), success=_("已退回队列。")
+    )
+
+
+@examiner_required
+@require_POST
+def accept(request, pk: int):
+    """受理."""
+    return _act(
+        request,
+        pk,
+        lambda filing: services.filing_accept(filing=filing, by=request.user),
+        success=_("已受理。"),
+    )
+
+
+@examiner_required
+@require_POST
+def reject_acceptance(request, pk: int):
+    """不予受理, with a reason."""
+    form = RejectAcceptanceForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, form, pk)
+    return _act(
+        request,
+        pk,
+        lambda filing: services.filing_reject_acceptance(
+            filing=filing, by=request.user, reason=form.cleaned_data["reason"]
+        ),
+        success=_("已作出不予受理决定。"),
+    )
+
+
+@examiner_required
+@require_POST
+def start(request, pk: int):
+    """开始审查."""
+    return _act(
+        request,
+        pk,
+        lambda filing: services.examination_start(filing=filing, by=request.user),
+        success=_("已开始审查。"),
+    )
+
+
+@examiner_required
+@require_POST
+def request_correction(request, pk: int):
+    """要求补正: the listed items, each with what is wrong, and a note."""
+    filing = filing_for_examiner(user=request.user, pk=pk)
+    form = CorrectionRequestForm(request.POST, filing=filing)
+    if not form.is_valid():
+        return _form_errors(request, form, pk)
+    return _act(
+        request,
+        pk,
+        lambda filing: services.correction_request(
+            filing=filing, by=request.user, items=form.items(), note=form.cleaned_data["note"].strip()
+        ),
+        success=_("已发出补正通知。"),
+    )
+
+
+@examiner_required
+@require_POST
+def register(request, pk: int):
+    """准予登记: numbers, the public record and the signed certificate."""
+    return _act(
+        request,
+        pk,
+        lambda filing: services.filing_register(filing=filing, by=request.user),
+        success=_("已准予登记。"),
+    )
+
+
+@examiner_required
+@require_POST
+def refuse(request, pk: int):
+    """不予登记 on one of the four grounds, with a note."""
+    form = RefuseForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, form, pk)
+    return _act(
+        request,
+        pk,
+        lambda filing: services.filing_refuse(
+            filing=filing,
+            by=request.user,
+            ground=form.cleaned_data["ground"],
+            note=form.cleaned_data["note"].strip(),
+        ),
+        success=_("已作出不予登记决定。"),
+    )
+
+
+@examiner_required
+@require_GET
+def dashboard(request):
+    """Queue sizes, overdue items and the median time per stage by week, as charts and as a table."""
+    counts = queue_counts()
+    weeks = stats.stage_medians_cached()
+    size_chart = stats.bar_chart(
+        [(str(label), counts[tab], str(counts[tab])) for tab, label in TABS], width=520
+    )
+    stage_charts = [
+        {
+            "stage": stage,
+            "label": label,
+            "chart": stats.bar_chart(
+                [
+                    (
+                        f"{week.week_start:%m-%d}",
+                        week.medians[stage],
+                        stats.days_text(week.medians[stage]),
+                    )
+                    for week in weeks
+                ]
+            ),
+        }
+        for stage, (label, _statuses, _test) in stats.STAGES.items()
+    ]
+    rows = [
+        {
+            "week_start": week.week_start,
+            "cells": [(stats.days_text(week.medians[stage]), week.counts[stage]) for stage in stats.STAGES],
+        }
+        for week in weeks
+    ]
+    return render(
+        request,
+        "examination/dashboard.html",
+        {
+            "counts": counts,
+            "tabs": [(tab, label, counts[tab]) for tab, label in TABS],
+            "size_chart": size_chart,
+            "stage_charts": stage_charts,
+            "stage_labels": [label for label, _statuses, _test in stats.STAGES.values()],
+            "rows": rows,
+            "overdue_days": ACCEPTANCE_OVERDUE_DAYS,
+        },
+    )
