@@ -81,6 +81,8 @@ def configure_django(database_url: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("RUANZHU_DATA_DIR", tempfile.mkdtemp(prefix="queue-bench-"))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # As in production: no query log kept in memory.
+    os.environ.setdefault("DJANGO_DEBUG", "false")
     import django
 
     django.setup()
@@ -250,6 +252,7 @@ def explain(tab: str, cursor: str) -> list[str]:
 
     from ruanzhu.examination.selectors import queue_page
 
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as captured:
         queue_page(user=None, tab=tab, after=cursor)
     plans = []
