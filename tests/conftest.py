@@ -4,6 +4,23 @@ from django.core.cache import cache
 from tests.factories import PASSWORD, StaffFactory, UserFactory, totp_device
 
 
+def pytest_collection_modifyitems(items):
+    """Make every transactional test restore the migrated data (reason codes, permissions) after its flush.
+
+    A flush with post_migrate signals recreates content types and permissions under new ids while data
+    migrations are lost; mixing such tests with serialized-rollback ones breaks whichever runs next. So all of
+    them roll back the same way.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"live_server", "transactional_db"} & set(fixtures)
+        )
+        if transactional and not (marker and marker.kwargs.get("serialized_rollback")):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     """Use a fast hasher in tests; Argon2id itself is covered by a dedicated test."""

@@ -1,5 +1,7 @@
 """Certificates (登记证书) for registrations, changes and contracts, and their digital signature."""
 
+import asyncio
+import concurrent.futures
 import datetime
 import io
 from dataclasses import dataclass
@@ -223,7 +225,7 @@ def sign_pdf(
         subfilter=SigSeedSubFilter.PADES,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+    return _outside_event_loop(lambda: signers.sign_pdf(writer, metadata, signer=signer).getvalue())
 
 
 def verify_signature(pdf: bytes, *, trust_roots_pem: tuple[bytes, ...]) -> SignatureReport:
@@ -234,7 +236,7 @@ def verify_signature(pdf: bytes, *, trust_roots_pem: tuple[bytes, ...]) -> Signa
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         if not reader.embedded_signatures:
             return SignatureReport(valid=False, intact=False, trusted=False, signer="", signed_at=None)
-        status = validate_pdf_signature(reader.embedded_signatures[0], context)
+        status = _outside_event_loop(lambda: validate_pdf_signature(reader.embedded_signatures[0], context))
     except (PdfError, SignatureValidationError, ValueError):
         return SignatureReport(valid=False, intact=False, trusted=False, signer="", signed_at=None)
     untouched = status.docmdp_ok or status.modification_level is None
@@ -245,6 +247,16 @@ def verify_signature(pdf: bytes, *, trust_roots_pem: tuple[bytes, ...]) -> Signa
         signer=_common_name(status.signing_cert),
         signed_at=status.signer_reported_dt,
     )
+
+
+def _outside_event_loop(call):
+    """Run pyHanko's synchronous API, which calls asyncio.run(), also from a thread whose loop is running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def _common_name(cert: asn1_x509.Certificate) -> str:

@@ -23,7 +23,19 @@ def browser():
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test`, which installs Debian's chromium.")
+    from django.db import connections
+
+    # Playwright's sync API runs the rest of the session in another context, where Django hands out new
+    # connection objects. Give them the database contents serialized at set-up, so that transactional tests
+    # still restore the migrated data (reason codes, permissions) instead of flushing it for good.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,

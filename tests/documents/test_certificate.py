@@ -262,3 +262,20 @@ def test_signing_identity_is_for_signatures_only(identity):
     assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
     assert cert.not_valid_after_utc - cert.not_valid_before_utc >= datetime.timedelta(days=3650)
     assert b"PRIVATE KEY" in key_pem and b"ENCRYPTED" not in key_pem
+
+
+def test_signing_and_checking_work_inside_a_running_event_loop():
+    """pyHanko's synchronous calls use asyncio.run(); they must still work where a loop runs (e.g. an async view)."""
+    import asyncio
+    import concurrent.futures
+
+    key_pem, cert_pem = generate_signing_identity()
+
+    async def inside_loop():
+        signed = sign_pdf(certificate_pdf(CERTIFICATE), key_pem=key_pem, cert_pem=cert_pem)
+        return verify_signature(signed, trust_roots_pem=(cert_pem,))
+
+    # In a thread of its own, so that the test does not depend on whether this thread already runs a loop.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        report = pool.submit(asyncio.run, inside_loop()).result()
+    assert report.valid and report.trusted
