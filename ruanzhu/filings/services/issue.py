@@ -13,6 +13,8 @@ from ruanzhu.core.files import store_private_file
 from ruanzhu.core.masking import mask_phone
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.models import Confirmation, DailySequence, Filing, FilingParty, PartyRole
+from ruanzhu.filings.selectors import mandate_of
+from ruanzhu.filings.services.agency import agent_block_store, mandate_not_in_force_error
 from ruanzhu.filings.services.common import FilingError, lock, move, require_editable
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
 from ruanzhu.filings.services.parties import parties_refresh
@@ -96,6 +98,12 @@ def form_request_codes(*, filing: Filing, by, ip: str | None = None) -> list[str
         require_editable(filing)
         if filing.status == Status.FORM_ISSUED:
             raise FilingError(_("申请表已出表。如需修改，请先修改申请内容。"))
+        if filing.agent_id:
+            # The form prints the agent block of the mandate in force when it is frozen.
+            mandate = mandate_of(filing)
+            if mandate is None:
+                raise mandate_not_in_force_error()
+            agent_block_store(filing=filing, mandate=mandate)
         problems = completeness_problems(filing)
         unverified = parties_refresh(filing=filing)
         if unverified:
@@ -158,6 +166,9 @@ def _confirm(*, filing: Filing, party: FilingParty, by, via: str) -> Filing:
         filing = lock(filing)
         if filing.status != Status.AWAITING_CODES:
             raise FilingError(_("申请内容已修改，请重新出申请表。"))
+        if filing.agent_id and mandate_of(filing) is None:
+            # Its agent block would print a mandate that is no longer in force.
+            raise mandate_not_in_force_error()
         Confirmation.objects.get_or_create(
             filing=filing, party=party, fingerprint=filing.fingerprint, defaults={"via": via}
         )
