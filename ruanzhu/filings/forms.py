@@ -46,3 +46,38 @@ class WithdrawForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("请填写撤回理由。")},
     )
+
+
+class FilerRoleForm(forms.Form):
+    """填报身份 on 立即登记 for an agent's account: its own application, or a client's under a mandate."""
+
+    APPLICANT = "applicant"
+    AGENT = "agent"
+
+    filer_role = forms.ChoiceField(
+        label=_("填报身份"),
+        choices=[(APPLICANT, _("我是申请人")), (AGENT, _("我是代理机构：为委托人办理"))],
+        widget=forms.RadioSelect,
+        initial=APPLICANT,
+        error_messages={"required": _("请选择填报身份。")},
+    )
+    mandate_client = forms.TypedChoiceField(label=_("委托人"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, clients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clients = {client.pk: client for client in clients}
+        self.fields["mandate_client"].choices = [("", _("请选择委托人"))] + [
+            (client.pk, client.display_name) for client in clients
+        ]
+        if not clients:
+            self.fields["mandate_client"].help_text = _(
+                "暂无委托本业务的委托人：请先发起委托，由委托人确认。"
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        client = self.clients.get(cleaned.get("mandate_client"))
+        if cleaned.get("filer_role") == self.AGENT and client is None:
+            self.add_error("mandate_client", _("请选择委托人。"))
+        cleaned["client"] = client if cleaned.get("filer_role") == self.AGENT else None
+        return cleaned

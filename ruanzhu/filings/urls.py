@@ -19,6 +19,7 @@ urlpatterns = [
     path("filings/<int:pk>/codes/confirm/", views.code_confirm, name="code_confirm"),
     path("filings/<int:pk>/confirm-mine/", views.confirm_mine, name="confirm_mine"),
     path("filings/<int:pk>/form.pdf", views.form_pdf, name="form_pdf"),
+    path("filings/<int:pk>/mandate-letter/", views.mandate_letter, name="mandate_letter"),
     path("filings/<int:pk>/signature-page/", views.signature_page, name="signature_page"),
     path("filings/<int:pk>/submit/", views.submit, name="submit"),
     path("filings/<int:pk>/withdraw/", views.withdraw, name="withdraw"),

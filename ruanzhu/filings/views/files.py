@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,7 +11,12 @@ from django.views.decorators.http import require_GET, require_POST
 from ruanzhu.core.files import private_file_response, read_private_file
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.forms import UploadForm
-from ruanzhu.filings.selectors import filing_for_editor, filing_for_viewer
+from ruanzhu.filings.selectors import (
+    filing_for_editor,
+    filing_for_letter,
+    filing_for_viewer,
+    mandate_letter_of,
+)
 from ruanzhu.filings.services.documents import filing_upload_document, signature_page_upload
 from ruanzhu.filings.states import Status
 from ruanzhu.filings.views.common import REFUSALS, applicant_required, note_voided, refusal_message
@@ -117,3 +123,20 @@ def signature_page(request, pk: int):
     else:
         messages.success(request, _("签章页已上传。"))
     return redirect(step_url(filing, "confirm") + "#issue")
+
+
+@require_GET
+def mandate_letter(request, pk: int):
+    """Download the signed 委托书 under which the agent filed: for the agent, its client and examiners."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    filing = filing_for_letter(user=request.user, pk=pk)
+    mandate = mandate_letter_of(filing)
+    if mandate is None:
+        raise Http404
+    extension = mandate.letter_storage_name.rsplit(".", 1)[-1]
+    return private_file_response(
+        content=read_private_file(mandate.letter_storage_name),
+        filename=f"委托书-已签署-{mandate.pk}.{extension}",
+        content_type=mandate.letter_content_type,
+    )

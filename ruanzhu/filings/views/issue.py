@@ -9,7 +9,7 @@ from ruanzhu.core.masking import mask_phone
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.forms import CodeForm, WithdrawForm
 from ruanzhu.filings.models import Filing
-from ruanzhu.filings.selectors import can_edit, filing_for_editor, filing_for_viewer
+from ruanzhu.filings.selectors import can_edit, filing_for_editor, filing_for_viewer, mandate_letter_of
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
 from ruanzhu.filings.services.issue import (
     completeness_problems,
@@ -200,6 +200,11 @@ def detail(request, pk: int):
     editor = can_edit(request.user, filing)
     context = {
         "filing": filing,
+        "agent_block": filing.details.get("agent_block") if filing.agent_id else None,
+        # The signed 委托书 is between the agent and its client: co-owners do not get it.
+        "mandate_letter": mandate_letter_of(filing)
+        if request.user.pk in (filing.agent_id, filing.applicant_id)
+        else None,
         "editable": editor and filing.is_editable,
         "editor": editor,
         "awaiting_me": _awaiting(filing, request.user),

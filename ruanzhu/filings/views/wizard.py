@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ruanzhu.filings.catalog import SERVICES_BY_CODE
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.definitions.base import form_initial
-from ruanzhu.filings.forms import SHOW_WHEN, OwnerAddForm
+from ruanzhu.filings.forms import SHOW_WHEN, FilerRoleForm, OwnerAddForm
 from ruanzhu.filings.models import FilingParty
 from ruanzhu.filings.selectors import can_edit, filing_for_editor, my_filings
+from ruanzhu.filings.services.agency import filing_create_for_client
 from ruanzhu.filings.services.drafts import filing_create, filing_delete_draft, filing_save_step
 from ruanzhu.filings.services.parties import owner_add, owner_remove
 from ruanzhu.filings.states import Status
@@ -66,9 +67,14 @@ def start(request, code: str):
         return render(request, "filings/start.html", {"service": service})
     step = definition.form_steps[0]
     form = step.form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    filer_form = _filer_form(request, code)
+    if request.method == "POST" and form.is_valid() and (filer_form is None or filer_form.is_valid()):
+        client = filer_form.cleaned_data["client"] if filer_form is not None else None
         try:
-            filing = filing_create(service=code, applicant=request.user, filer=request.user)
+            if client is not None:
+                filing = filing_create_for_client(service=code, agent=request.user, client=client)
+            else:
+                filing = filing_create(service=code, applicant=request.user, filer=request.user)
             filing = filing_save_step(
                 filing=filing, by=request.user, step=step.slug, cleaned_data=form.cleaned_data
             )
@@ -77,7 +83,24 @@ def start(request, code: str):
         else:
             return _after_save(request, filing, definition, step)
     status = 400 if request.method == "POST" else 200
-    return _render_step(request, definition=definition, step=step, form=form, status=status)
+    return _render_step(
+        request, definition=definition, step=step, form=form, status=status, extra={"filer_form": filer_form}
+    )
+
+
+def _filer_form(request, service: str) -> FilerRoleForm | None:
+    """Return the 填报身份 choice for an agent's account (None for everyone else), with the clients whose
+    mandate in force covers ``service``."""
+    from ruanzhu.agents.selectors import agent_profile_for, clients_of, mandate_active
+
+    if agent_profile_for(request.user) is None:
+        return None
+    clients = [
+        client
+        for client in clients_of(request.user)
+        if mandate_active(agent=request.user, client=client, service=service) is not None
+    ]
+    return FilerRoleForm(request.POST or None, clients=clients)
 
 
 def _missing_documents(filing, definition, slug: str) -> list[str]:
