@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ruanzhu.core.context_processors.site",
                 "ruanzhu.notifications.context_processors.unread",
+                "ruanzhu.agents.context_processors.agent",
             ],
         },
     },

@@ -4,6 +4,7 @@ revoked by either side; every change is recorded and told to the other side."""
 import datetime
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.selectors import user_find_by_identifier
+from ruanzhu.agents.context_processors import agent_cache_key
 from ruanzhu.agents.models import DESCRIPTION_MAX_LENGTH, SERVICE_CODES, AgentProfile, Mandate, MandateEvent
 from ruanzhu.core.files import delete_private_file, store_private_file
 from ruanzhu.identity.images.sanitize import UploadRejected, sanitize_upload
@@ -127,6 +129,7 @@ def agent_mark(
         body=_("您的账户已设为代理机构，可以在“代理机构”页面向委托人发起委托。"),
         link=reverse("agents:dashboard"),
     )
+    transaction.on_commit(lambda: cache.delete(agent_cache_key(account.pk)))
     return profile
 
 
@@ -134,6 +137,7 @@ def agent_set_active(*, profile: AgentProfile, active: bool) -> AgentProfile:
     """Suspend or restore an agent: while suspended none of its mandates is in effect."""
     profile.is_active = active
     profile.save(update_fields=["is_active"])
+    cache.delete(agent_cache_key(profile.account_id))
     return profile
 
 

@@ -1,7 +1,9 @@
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from ruanzhu.notifications.context_processors import unread_cache_key
 from ruanzhu.notifications.models import Notification
 
 
@@ -10,6 +12,7 @@ def notify(
 ) -> Notification:
     """Tell ``recipient`` something: an in-site message now, SMS and email after the commit."""
     notification = Notification.objects.create(recipient=recipient, title=title, body=body, link=link)
+    transaction.on_commit(lambda: cache.delete(unread_cache_key(recipient.pk)))
     if sms or email:
         transaction.on_commit(
             lambda: _schedule(notification.pk, sms=sms, email=email),
@@ -50,4 +53,6 @@ def notifications_mark_read(*, recipient, notification_id: int | None = None) ->
     unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    cache.delete(unread_cache_key(recipient.pk))
+    return changed
