@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ruanzhu.notifications.models import Notification
@@ -22,5 +24,7 @@ def inbox(request):
 def mark_read(request):
     """Mark all (or one) of the account's messages read."""
     raw = request.POST.get("notification", "")
-    notifications_mark_read(recipient=request.user, notification_id=int(raw) if raw.isdigit() else None)
+    if raw and not raw.isdigit():
+        return HttpResponseBadRequest(_("消息编号无效。"))
+    notifications_mark_read(recipient=request.user, notification_id=int(raw) if raw else None)
     return redirect("notifications:inbox")

@@ -1,0 +1,56 @@
+from django.urls import reverse
+
+from ruanzhu.notifications.models import Notification
+from ruanzhu.notifications.services import notify
+from ruanzhu.otp.selectors import outbox_messages
+
+INBOX = reverse("notifications:inbox")
+
+
+def test_inbox_lists_own_messages_only(client, alice, bob):
+    notify(recipient=alice, title="实名认证审核通过", body="可以办理登记", sms=False, email=False)
+    notify(recipient=bob, title="别人的消息", body="不应看到", sms=False, email=False)
+    client.force_login(alice)
+    page = client.get(INBOX).content.decode()
+    assert "实名认证审核通过" in page and "别人的消息" not in page
+
+
+def test_header_count_follows_new_and_read_messages(client, alice, django_capture_on_commit_callbacks):
+    client.force_login(alice)
+    assert client.get(INBOX).context["unread_notifications"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipient=alice, title="补正通知", body="请补正", sms=False, email=False)
+    assert client.get(INBOX).context["unread_notifications"] == 1
+    assert client.post(reverse("notifications:mark_read")).status_code == 302
+    assert client.get(INBOX).context["unread_notifications"] == 0
+    assert not Notification.objects.filter(recipient=alice, read_at__isnull=True).exists()
+
+
+def test_marking_read_touches_only_own_messages(client, alice, bob):
+    theirs = notify(recipient=bob, title="别人的消息", body="x", sms=False, email=False)
+    client.force_login(alice)
+    client.post(reverse("notifications:mark_read"), {"notification": theirs.pk})
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_notify_sends_sms_and_email_after_commit(alice, django_capture_on_commit_callbacks, mailoutbox):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipient=alice, title="登记通知", body="已登记")
+    assert [mail.subject for mail in mailoutbox] == ["【软著登记】登记通知"]
+    assert "登记通知：已登记" in outbox_messages(alice.phone).first().body
+
+
+def test_inbox_needs_login_and_mark_read_needs_post(client, alice):
+    assert client.get(INBOX).status_code == 302
+    client.force_login(alice)
+    assert client.get(reverse("notifications:mark_read")).status_code == 405
+
+
+def test_bad_notification_id_changes_nothing(client, alice):
+    mine = notify(recipient=alice, title="t", body="b", sms=False, email=False)
+    client.force_login(alice)
+    response = client.post(reverse("notifications:mark_read"), {"notification": "not-a-number"})
+    assert response.status_code == 400
+    mine.refresh_from_db()
+    assert mine.read_at is None
