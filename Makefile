@@ -31,6 +31,7 @@ migrate: deps
 
 demo: migrate
 	$(PY) manage.py demo_data
+	$(PY) manage.py signing_key
 
 ## Serve the portal on http://127.0.0.1:8000 with embedded SQLite, in-process tasks and demo accounts.
 run: system-deps demo

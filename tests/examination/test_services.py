@@ -164,3 +164,26 @@ def test_registration_numbers_are_gap_free_under_concurrent_decisions():
     assert sequences == list(range(sequences[0], sequences[0] + 8))
     certificates = sorted(certificate for _number, certificate in numbers)
     assert certificates == list(range(certificates[0], certificates[0] + 8))
+
+
+def test_signing_key_command_creates_a_development_key(settings, tmp_path, capsys):
+    from django.core.management import call_command
+
+    from ruanzhu.examination import signing
+
+    signing._load.cache_clear()
+    settings.DATA_DIR = tmp_path
+    call_command("signing_key")
+    assert (tmp_path / "signing" / "key.pem").exists() and (tmp_path / "signing" / "cert.pem").exists()
+    assert "signing key ready" in capsys.readouterr().out
+
+
+def test_production_refuses_to_sign_without_a_configured_key(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ruanzhu.examination.signing import signing_identity
+
+    settings.PRODUCTION = True
+    settings.CERTIFICATE_SIGNING_KEY_FILE = settings.CERTIFICATE_SIGNING_CERT_FILE = ""
+    with pytest.raises(ImproperlyConfigured, match="CERTIFICATE_SIGNING_KEY_FILE"):
+        signing_identity()
