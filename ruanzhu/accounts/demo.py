@@ -98,8 +98,64 @@ def demo_accounts_ensure() -> list[DemoLogin]:
             device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
         secret = base64.b32encode(device.bin_key).decode("ascii")
         logins.append(DemoLogin(account, user, totp_secret=secret, totp_url=device.config_url))
+    _demo_verifications_ensure()
     _demo_agent_profile_ensure()
     return logins
+
+
+# Approved real-name verifications, so that demo filings show their owners as a real one would.
+DEMO_IDENTITIES = {
+    "alice": {"real_name": "李爱丽", "id_number": "110105199003070017"},
+    "bob": {"real_name": "鲍勃", "id_number": "110105198510120029"},
+    "acme": {
+        "institution_name": "示例科技有限公司",
+        "credit_code": "91110108MA01ABCD1E",
+        "category": "enterprise",
+        "legal_representative": "张法人",
+        "address": "北京市海淀区中关村大街1号",
+        "real_name": "王管理",
+        "id_number": "110108198001010015",
+    },
+    "agent": {
+        "institution_name": "示例知识产权代理有限公司",
+        "credit_code": "91310000MA1FL1230C",
+        "category": "enterprise",
+        "legal_representative": "赵代理",
+        "address": "北京市海淀区知春路1号",
+        "real_name": "钱经办",
+        "id_number": "310104197902020023",
+    },
+}
+
+
+def _demo_verifications_ensure() -> None:
+    from ruanzhu.identity.models import Verification, VerifiedIdentity
+    from ruanzhu.identity.validators import institution_identity_index, person_identity_index
+
+    for username, data in DEMO_IDENTITIES.items():
+        user = User.objects.get(username=username)
+        if VerifiedIdentity.objects.filter(account=user).exists():
+            continue
+        institution = "credit_code" in data
+        index = (
+            institution_identity_index(data["credit_code"])
+            if institution
+            else person_identity_index("resident_id", data["id_number"])
+        )
+        verification = Verification.objects.create(
+            account=user,
+            kind=Verification.Kind.INSTITUTION if institution else Verification.Kind.INDIVIDUAL,
+            status=Verification.Status.APPROVED,
+            id_type="resident_id",
+            nationality="中国",
+            province="北京市",
+            city="北京市",
+            id_long_term=True,
+            step=3,
+            identity_index=index,
+            **data,
+        )
+        VerifiedIdentity.objects.create(index=index, account=user, verification=verification)
 
 
 def _demo_agent_profile_ensure() -> None:
