@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils.functional import Promise
@@ -47,6 +48,18 @@ class ServiceDefinition:
     deposit_header: Callable[[dict], tuple[str, str] | None] = lambda details: None
     # Return the exception-deposit mode for a deposit kind ("" for the standard rules).
     deposit_exception: Callable[[dict, str], str] = lambda details, kind: ""
+    # The step that shows the parties panel ("" for none) and the party roles a filer may add there.
+    parties_step: str = ""
+    party_roles: tuple[str, ...] = ("owner",)
+    # Return the role of the applicant's own party, from the details.
+    applicant_role: Callable[[dict], str] = lambda details: "owner"
+    # Return what refuses a step's new details given the filing itself (its applicant …): nothing is saved then.
+    step_problems: Callable[[Any, str, dict], list[str]] = lambda filing, step, details: []
+    # Return what else stops the form from being issued (the parties a contract needs …).
+    issue_problems: Callable[[Any], list[str]] = lambda filing: []
+    # What approval does (ruanzhu.examination.services.APPROVALS): "register" creates the registry record,
+    # "contract" records a contract against a record, "amend" changes or supplements a record.
+    approval: str = "register"
     extra: dict = field(default_factory=dict)
 
     @property

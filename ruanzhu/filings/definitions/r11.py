@@ -97,11 +97,33 @@ def label_of(choices, value) -> str:
     return str(dict(choices).get(value, value or ""))
 
 
-def _check_registration_number(value: str) -> str:
+def check_registration_number(value: str) -> str:
     value = (value or "").strip().upper()
     if not REGISTRATION_NUMBER.match(value):
         raise forms.ValidationError(_("登记号格式应为“年份+SR+7位数字”，例如2026SR0123456。"))
     return value
+
+
+def clean_rights(form: forms.Form, data: dict) -> None:
+    """Check 权利范围: 部分权利 names at least one right, and “其他” says which."""
+    if data.get("rights_scope") == "partial":
+        rights = data.get("rights") or []
+        if not rights:
+            form.add_error("rights", _("部分权利须至少选择一项权利。"))
+        if "other" in rights and not data.get("rights_other", "").strip():
+            form.add_error("rights_other", _("选择“其他”时须说明具体权利。"))
+    else:
+        data["rights"] = []
+        data["rights_other"] = ""
+
+
+def rights_label(details: dict) -> str:
+    """Return 权利范围 as printed: 全部权利, or the partial rights named."""
+    if details.get("rights_scope") != "partial":
+        return label_of(RIGHTS_SCOPE, "all")
+    return "、".join(label_of(RIGHTS, right) for right in details.get("rights", [])) + (
+        f"（{details.get('rights_other')}）" if details.get("rights_other") else ""
+    )
 
 
 class RoleForm(forms.Form):
@@ -140,7 +162,7 @@ class SoftwareForm(forms.Form):
             self.add_error("version", _("版本号应包含数字，例如 V1.0。"))
         if data.get("work_type") == "modified":
             try:
-                data["original_registration_number"] = _check_registration_number(
+                data["original_registration_number"] = check_registration_number(
                     data.get("original_registration_number", "")
                 )
             except forms.ValidationError as error:
@@ -196,7 +218,7 @@ class DevelopmentForm(forms.Form):
             if not data.get("succession_kind"):
                 self.add_error("succession_kind", _("继受取得须选择受让、承受或继承。"))
             try:
-                data["succession_registration_number"] = _check_registration_number(
+                data["succession_registration_number"] = check_registration_number(
                     data.get("succession_registration_number", "")
                 )
             except forms.ValidationError as error:
@@ -204,15 +226,7 @@ class DevelopmentForm(forms.Form):
         else:
             data["succession_kind"] = ""
             data["succession_registration_number"] = ""
-        if data.get("rights_scope") == "partial":
-            rights = data.get("rights") or []
-            if not rights:
-                self.add_error("rights", _("部分权利须至少选择一项权利。"))
-            if "other" in rights and not data.get("rights_other", "").strip():
-                self.add_error("rights_other", _("选择“其他”时须说明具体权利。"))
-        else:
-            data["rights"] = []
-            data["rights_other"] = ""
+        clean_rights(self, data)
         return data
 
 
@@ -282,12 +296,7 @@ def _deposit_exception(details: dict, kind: str) -> str:
 
 def _sections(details: dict):
     get = details.get
-    rights = (
-        label_of(RIGHTS_SCOPE, "all")
-        if get("rights_scope") != "partial"
-        else "、".join(label_of(RIGHTS, right) for right in get("rights", []))
-        + (f"（{get('rights_other')}）" if get("rights_other") else "")
-    )
+    rights = rights_label(details)
     acquisition = label_of(ACQUISITION, get("acquisition"))
     if get("acquisition") == "succession":
         acquisition += f"（{label_of(SUCCESSION_KINDS, get('succession_kind'))}，原登记号 {get('succession_registration_number')}）"
@@ -380,6 +389,7 @@ R11 = ServiceDefinition(
         DocumentSpec("document_deposit", _("文档鉴别材料"), step="features", deposit="document"),
     ),
     party_label=_("著作权人"),
+    parties_step="development",
     title_of=_title,
     form_sections=_sections,
     deposit_header=_deposit_header,

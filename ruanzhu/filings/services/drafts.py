@@ -39,11 +39,20 @@ def filing_save_step(*, filing: Filing, by: User, step: str, cleaned_data: dict)
     old_header = definition.deposit_header(filing.details)
     old_exception = definition.deposit_exception(filing.details, "program")
     new_values = {name: to_json(value) for name, value in cleaned_data.items()}
+    problems = definition.step_problems(filing, step, {**filing.details, **new_values})
+    if problems:
+        raise FilingError("\n".join(problems))
     changed = any(filing.details.get(name) != value for name, value in new_values.items())
     filing.details = {**filing.details, **new_values}
     filing.title = definition.title_of(filing.details)[:200]
     filing.step = max(filing.step, index + 1)
     filing.save()
+    # The applicant's own party takes the role the details give it (转让方 or 受让方 of a contract …).
+    role = definition.applicant_role(filing.details)
+    own = filing.parties.filter(account_id=filing.applicant_id)
+    if own.exists() and not own.filter(role=role).exists():
+        own.update(role=role)
+        changed = True
     if changed:
         content_changed(filing, by=by)
     if (

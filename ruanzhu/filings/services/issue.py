@@ -88,6 +88,7 @@ def completeness_problems(filing: Filing) -> list[str]:
     owners = confirming_parties(filing)
     if filing.details.get("owner_type") == "joint" and owners.count() < 2:
         problems.append(_("共有著作权须添加至少两位著作权人。"))
+    problems.extend(definition.issue_problems(filing))
     return problems
 
 
