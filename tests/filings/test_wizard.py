@@ -26,12 +26,13 @@ def test_立即登记_on_R11_opens_the_first_step_of_the_wizard(alice_client):
     assert Filing.objects.count() == 0  # looking at the first step creates nothing
 
 
-@pytest.mark.parametrize("code", ["R21", "R41"])
-def test_services_not_built_yet_say_即将开放(alice_client, code):
-    response = alice_client.get(reverse("filings:start", args=[code]))
-    assert response.status_code == 200
-    assert "在线填报即将开放" in response.content.decode()
-    assert alice_client.post(reverse("filings:start", args=[code])).status_code == 302
+@pytest.mark.parametrize(
+    ("code", "slug", "field"), [("R21", "contract", "contract_type"), ("R41", "change", "change_kind")]
+)
+def test_立即登记_on_R21_and_R41_opens_their_first_step(alice_client, code, slug, field):
+    page = alice_client.get(reverse("filings:start", args=[code])).content.decode()
+    assert f'data-testid="wizard-step-{slug}"' in page and f'name="{field}"' in page
+    assert "在线填报即将开放" not in page
     assert Filing.objects.count() == 0
 
 

@@ -1,6 +1,7 @@
 """The applicant's wizard: 立即登记, the steps with their owners and uploads, 我的申请 and deleting a draft."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,7 +13,7 @@ from ruanzhu.filings.catalog import SERVICES_BY_CODE
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.definitions.base import form_initial
 from ruanzhu.filings.forms import SHOW_WHEN, FilerRoleForm, OwnerAddForm
-from ruanzhu.filings.models import FilingParty
+from ruanzhu.filings.models import FilingParty, PartyRole
 from ruanzhu.filings.selectors import can_edit, filing_for_editor, my_filings
 from ruanzhu.filings.services.agency import filing_create_for_client
 from ruanzhu.filings.services.drafts import filing_create, filing_delete_draft, filing_save_step
@@ -71,13 +72,15 @@ def start(request, code: str):
     if request.method == "POST" and form.is_valid() and (filer_form is None or filer_form.is_valid()):
         client = filer_form.cleaned_data["client"] if filer_form is not None else None
         try:
-            if client is not None:
-                filing = filing_create_for_client(service=code, agent=request.user, client=client)
-            else:
-                filing = filing_create(service=code, applicant=request.user, filer=request.user)
-            filing = filing_save_step(
-                filing=filing, by=request.user, step=step.slug, cleaned_data=form.cleaned_data
-            )
+            # One transaction: a first step the service refuses (an R41 filer who owns nothing) leaves no draft.
+            with transaction.atomic():
+                if client is not None:
+                    filing = filing_create_for_client(service=code, agent=request.user, client=client)
+                else:
+                    filing = filing_create(service=code, applicant=request.user, filer=request.user)
+                filing = filing_save_step(
+                    filing=filing, by=request.user, step=step.slug, cleaned_data=form.cleaned_data
+                )
         except REFUSALS as error:
             form.add_error(None, refusal_message(error))
         else:
@@ -172,9 +175,12 @@ def step(request, pk: int, slug: str):
             note_voided(request, before=before, filing=filing)
             return _after_save(request, filing, definition, current)
     extra = {"slots": document_slots(filing, definition, slug)}
-    if slug == "development":
+    if slug == definition.parties_step:
         extra["parties"] = filing.parties.select_related("account")
         extra["owner_form"] = OwnerAddForm()
+        extra["party_roles"] = [
+            (role, label) for role, label in PartyRole.choices if role in definition.party_roles
+        ]
     status = 400 if request.method == "POST" else 200
     return _render_step(
         request, definition=definition, step=current, form=form, filing=filing, status=status, extra=extra
@@ -235,24 +241,36 @@ def delete(request, pk: int):
 def owner_add_view(request, pk: int):
     """Add a co-owner (著作权人) by phone number or username."""
     filing = filing_for_editor(user=request.user, pk=pk)
+    definition = definition_for(filing.service)
+    if not definition.parties_step:
+        raise Http404
     form = OwnerAddForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.errors["identifier"][0])
+    valid = form.is_valid()
+    role = (form.cleaned_data.get("role") or definition.party_roles[0]) if valid else ""
+    if not valid:
+        messages.error(request, next(iter(form.errors.values()))[0])
+    elif role not in definition.party_roles:
+        messages.error(request, _("请选择当事人角色。"))
     else:
         before = filing.status
         try:
-            party = owner_add(filing=filing, by=request.user, identifier=form.cleaned_data["identifier"])
+            party = owner_add(
+                filing=filing, by=request.user, identifier=form.cleaned_data["identifier"], role=role
+            )
         except REFUSALS as error:
             messages.error(request, refusal_message(error))
         else:
-            messages.success(request, _("已添加著作权人：%(name)s。") % {"name": party.name})
+            messages.success(
+                request,
+                _("已添加%(role)s：%(name)s。") % {"role": party.get_role_display(), "name": party.name},
+            )
             if not party.account.is_verified_identity:
                 messages.warning(
                     request,
                     _("%(name)s尚未通过实名认证：通过之前不能出申请表。") % {"name": party.name},
                 )
             note_voided(request, before=before, filing=filing)
-    return redirect(step_url(filing, "development") + "#owners")
+    return redirect(step_url(filing, definition.parties_step) + "#owners")
 
 
 @applicant_required
@@ -260,6 +278,9 @@ def owner_add_view(request, pk: int):
 def owner_remove_view(request, pk: int, party_id: int):
     """Remove a co-owner; the applicant stays on its own filing."""
     filing = filing_for_editor(user=request.user, pk=pk)
+    definition = definition_for(filing.service)
+    if not definition.parties_step:
+        raise Http404
     before = filing.status
     try:
         owner_remove(filing=filing, by=request.user, party_id=party_id)
@@ -268,4 +289,4 @@ def owner_remove_view(request, pk: int, party_id: int):
     else:
         messages.success(request, _("已移除著作权人。"))
         note_voided(request, before=before, filing=filing)
-    return redirect(step_url(filing, "development") + "#owners")
+    return redirect(step_url(filing, definition.parties_step) + "#owners")
