@@ -48,6 +48,15 @@ def registration_numbers_next(*, year: int) -> tuple[str, int]:
     return f"{year}SR{registration_sequence:07d}", certificate_sequence
 
 
+@transaction.atomic
+def certificate_sequence_next() -> int:
+    """Take the next number of the running certificate series, for a change or contract certificate.
+
+    As with registration_numbers_next, call it inside the transaction that uses the number.
+    """
+    return _sequence_next(name=CERTIFICATE_SEQUENCE)
+
+
 def _search_texts(registration: Registration) -> dict[str, list[str]]:
     return {
         RegistrationSearchToken.Scope.NAME: [registration.software_name, registration.short_name],
