@@ -1,0 +1,71 @@
+"""Helpers for R21 and R41: a registered R11 work, and filings carried through codes, submission and decision."""
+
+import datetime
+import io
+
+from django.db.models import F
+from reportlab.pdfgen.canvas import Canvas
+
+from ruanzhu.core.files import read_private_file
+from ruanzhu.core.review import item_claim
+from ruanzhu.examination import services as examination
+from ruanzhu.filings.definitions import definition_for
+from ruanzhu.filings.services.documents import signature_page_upload
+from ruanzhu.filings.services.drafts import filing_save_step
+from ruanzhu.filings.services.issue import form_confirm_with_code, form_request_codes
+from ruanzhu.filings.services.submission import filing_submit
+from ruanzhu.otp.models import SmsMessage
+from ruanzhu.otp.selectors import latest_code_in_outbox
+from ruanzhu.registry.models import Registration
+from tests.examination.conftest import build_submitted
+
+
+def one_page_pdf(text: str = "contract") -> bytes:
+    """Return a readable one-page PDF (evidence and contracts are any readable PDF)."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, invariant=1)
+    canvas.drawString(50, 700, text)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def examine_and_register(filing, examiner):
+    """Claim, accept, examine and register a submitted filing; return it."""
+    filing = item_claim(item=filing, by=examiner)
+    filing = examination.filing_accept(filing=filing, by=examiner)
+    filing = examination.examination_start(filing=filing, by=examiner)
+    return examination.filing_register(filing=filing, by=examiner)
+
+
+def registered_work(alice, bob, deposits, capture, examiner) -> Registration:
+    """Register alice's and bob's R11 work 智慧园区管理平台 V1.0 (unpublished) and return its record."""
+    filing = examine_and_register(build_submitted(alice, bob, deposits, capture), examiner)
+    # The work was registered a while ago: its codes do not count against the owners' send limits now.
+    SmsMessage.objects.update(created_at=F("created_at") - datetime.timedelta(hours=1))
+    return Registration.objects.get(source_reference=f"filing:{filing.pk}")
+
+
+def save_steps(filing, by, data: dict):
+    """Validate and save each step of the filing's service from ``data`` (by step slug)."""
+    for step in definition_for(filing.service).form_steps:
+        form = step.form_class(data=data.get(step.slug, {}))
+        assert form.is_valid(), (step.slug, form.errors)
+        filing = filing_save_step(filing=filing, by=by, step=step.slug, cleaned_data=form.cleaned_data)
+    return filing
+
+
+def confirm_with_codes_and_submit(filing, by, capture):
+    """Send the codes, confirm every party with the code from its phone, upload the signature page, submit."""
+    with capture(execute=True):
+        form_request_codes(filing=filing, by=by)
+    filing.refresh_from_db()
+    for party in filing.parties.select_related("account"):
+        filing = form_confirm_with_code(
+            filing=filing, by=by, party_id=party.pk, code=latest_code_in_outbox(party.account.phone)
+        )
+        filing.refresh_from_db()
+    signature_page_upload(
+        filing=filing, by=by, data=read_private_file(filing.form_storage_name), filename="signed.pdf"
+    )
+    return filing_submit(filing=filing, by=by)
