@@ -307,7 +307,9 @@ LOGGING = {
 }
 
 # --- Filings ---------------------------------------------------------------------------------------------------
-SOFTWARE_CATEGORIES = env.list("SOFTWARE_CATEGORIES", ["应用软件", "系统软件", "中间件", "嵌入式软件", "其他"])
+SOFTWARE_CATEGORIES = env.list(
+    "SOFTWARE_CATEGORIES", ["应用软件", "系统软件", "中间件", "嵌入式软件", "其他"]
+)
 MAIN_FUNCTIONS_MIN_CHARS = env.int("MAIN_FUNCTIONS_MIN_CHARS", 500)
 MAIN_FUNCTIONS_MAX_CHARS = env.int("MAIN_FUNCTIONS_MAX_CHARS", 1300)
 FILING_UPLOAD_MAX_BYTES = env.int("FILING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
