@@ -114,3 +114,14 @@ def agent_filings(*, agent, client_id: int | None = None, status: str = "") -> Q
     if status:
         filings = filings.filter(status=status)
     return filings
+
+
+def agent_cache_key(user_id: int) -> str:
+    return f"agents:is_agent:{user_id}"
+
+
+def is_active_agent(user) -> bool:
+    """Tell whether the account is an active agent (the header caches it: ruanzhu.core.context_processors.header)."""
+    if user.is_staff:
+        return False
+    return AgentProfile.objects.filter(account_id=user.pk, is_active=True).exists()

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.selectors import user_find_by_identifier
-from ruanzhu.agents.context_processors import agent_cache_key
 from ruanzhu.agents.models import DESCRIPTION_MAX_LENGTH, SERVICE_CODES, AgentProfile, Mandate, MandateEvent
+from ruanzhu.agents.selectors import agent_cache_key
 from ruanzhu.core.files import delete_private_file, store_private_file
 from ruanzhu.identity.images.sanitize import UploadRejected, sanitize_upload
 from ruanzhu.identity.models import Verification, VerifiedIdentity

@@ -3,8 +3,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from ruanzhu.notifications.context_processors import unread_cache_key
 from ruanzhu.notifications.models import Notification
+from ruanzhu.notifications.selectors import unread_cache_key
 
 
 def notify(
