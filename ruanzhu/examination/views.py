@@ -30,6 +30,7 @@ from ruanzhu.examination.selectors import (
     queue_page,
 )
 from ruanzhu.filings.definitions import definition_for
+from ruanzhu.filings.selectors import mandate_letter_of
 from ruanzhu.filings.services import FilingError
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
 from ruanzhu.filings.states import Status
@@ -132,6 +133,7 @@ def detail(request, pk: int):
             "correction_form": CorrectionRequestForm(filing=filing)
             if filing.status == Status.EXAMINING
             else None,
+            "mandate": mandate_letter_of(filing),
             "certificate": getattr(filing, "certificate", None)
             if filing.status == Status.REGISTERED
             else None,

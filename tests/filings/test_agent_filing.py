@@ -292,6 +292,8 @@ def test_examiner_downloads_the_mandate_letter_of_a_submitted_filing(
     agent_client.post(url("submit", issued))
     response = examiner_client.get(url("mandate_letter", issued))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    page = examiner_client.get(reverse("examination:detail", args=[issued.pk])).content.decode()
+    assert 'data-testid="mandate-letter"' in page and url("mandate_letter", issued) in page
 
 
 # --- A mandate no longer in force -------------------------------------------------------------------------------
