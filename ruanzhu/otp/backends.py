@@ -4,6 +4,7 @@
 raises SmsDeliveryError, marked transient when trying again later may succeed.
 """
 
+import abc
 import hashlib
 import hmac
 import json
@@ -32,9 +33,12 @@ class SmsDeliveryError(Exception):
         self.transient = transient
 
 
-class SmsBackend:
+class SmsBackend(abc.ABC):
+    """Where text messages go: the development outbox or a provider."""
+
+    @abc.abstractmethod
     def send(self, *, phone: str, body: str, reference: str) -> str:
-        raise NotImplementedError
+        """Deliver ``body`` to ``phone``; return the provider's reference or raise SmsDeliveryError."""
 
 
 def get_backend() -> SmsBackend:
