@@ -1,0 +1,21 @@
+"""What the examination services share: the parties' notices and a locked, recorded transition."""
+
+from django.urls import reverse
+
+from ruanzhu.core.review import item_lock, item_transition
+from ruanzhu.filings.models import Filing
+from ruanzhu.notifications.services import notify
+
+
+def notify_parties(filing: Filing, *, title: str, body: str, sms: bool = True) -> None:
+    link = reverse("filings:detail", args=[filing.pk])
+    accounts = {party.account for party in filing.parties.select_related("account")} | {filing.filer}
+    for account in accounts:
+        notify(recipient=account, title=title, body=body, link=link, sms=sms)
+
+
+def transition(filing: Filing, to_status: str, *, by, note: str = "") -> Filing:
+    filing = item_lock(filing)
+    item_transition(item=filing, to_status=to_status, by=by, note=note)
+    filing.save()
+    return filing
