@@ -178,7 +178,12 @@ AXES_USERNAME_FORM_FIELD = "identifier"
 AXES_USERNAME_CALLABLE = "ruanzhu.accounts.throttle.identifier_key"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", 0)
+# Reverse proxies in front of the portal, each appending to X-Forwarded-For: login throttling, code sending
+# limits and the audit log all take the client's address from ruanzhu.core.http.client_ip.
+PROXY_COUNT = env.int("PROXY_COUNT", 0)
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"PROXY_COUNT must be 0 or more; got {PROXY_COUNT}.")
+AXES_CLIENT_IP_CALLABLE = "ruanzhu.core.http.client_ip"
 ACCOUNT_LOCK_AFTER = env.int("ACCOUNT_LOCK_AFTER", 100)
 
 OTP_TOTP_ISSUER = "Ruanzhu 软著"

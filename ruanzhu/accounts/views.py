@@ -26,6 +26,7 @@ from ruanzhu.accounts.forms import (
 )
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.selectors import user_find_by_identifier, user_find_by_phone
+from ruanzhu.core.http import client_ip
 from ruanzhu.core.masking import mask_phone
 from ruanzhu.otp.models import Purpose
 from ruanzhu.otp.services import CodeRejected, SendRefused, code_send
@@ -34,11 +35,6 @@ TERMS_VERSION = "2026-11"
 TERMS_SESSION_KEY = "signup_terms"
 RESET_SESSION_KEY = "password_reset_user"
 KINDS = {"individual": User.Kind.INDIVIDUAL, "institution": User.Kind.INSTITUTION}
-
-
-def client_ip(request: HttpRequest) -> str:
-    """Return the client's address as django-axes sees it (honouring PROXY_COUNT)."""
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
 
 
 # --- Sign-up: terms → kind → details -----------------------------------------------------------------------------

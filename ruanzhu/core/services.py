@@ -1,7 +1,5 @@
-import ipaddress
 import time
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -11,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from ruanzhu.accounts.middleware import SESSION_STARTED_KEY
 from ruanzhu.accounts.models import User
+from ruanzhu.core.http import client_ip
 from ruanzhu.core.models import AuditEntry
 
 UNMASK_PERMISSION = "core.unmask_personal_data"
@@ -22,15 +21,6 @@ _TARGET_LABEL_MAX = AuditEntry._meta.get_field("target_label").max_length
 
 class UnmaskRefused(PermissionDenied):
     """A request to see personal data in clear was refused; the message says why, in the user's language."""
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    # The same resolution as login throttling, so that the proxy settings apply to both.
-    address = get_client_ip_address(request)
-    try:
-        return str(ipaddress.ip_address(address)) if address else None
-    except ValueError:
-        return None
 
 
 def audit_record(
@@ -55,7 +45,7 @@ def audit_record(
         entry.target_object_id = str(target.pk)
         entry.target_label = str(target)[:_TARGET_LABEL_MAX]
     if request is not None:
-        entry.ip = _client_ip(request)
+        entry.ip = client_ip(request)
         entry.user_agent = request.META.get("HTTP_USER_AGENT", "")[:_USER_AGENT_MAX]
     entry.save()
     return entry

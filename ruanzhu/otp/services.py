@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ruanzhu.accounts.phones import phone_index
 from ruanzhu.core.crypto import blind_index
+from ruanzhu.core.errors import ApplicationError
 from ruanzhu.otp.backends import SmsDeliveryError, get_backend
 from ruanzhu.otp.limits import format_wait, rules_from_settings
 from ruanzhu.otp.models import OneTimeCode, OutboxMessage, Purpose, SendBudgetDay, SmsMessage
@@ -37,21 +38,16 @@ CODE_EXPIRED = _("验证码已过期，请重新获取。")
 CODE_EXHAUSTED = _("验证码输错次数过多，已失效，请重新获取。")
 
 
-class SendRefused(Exception):
+class SendRefused(ApplicationError):
     """A code was not sent; ``message`` tells the user why and ``retry_after`` how many seconds to wait."""
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
-        self.message = message
         self.retry_after = retry_after
 
 
-class CodeRejected(Exception):
+class CodeRejected(ApplicationError):
     """A code did not verify; ``message`` is safe to show to the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def code_send(*, phone: str, purpose: str, subject: str = "", ip: str | None = None, account=None) -> None:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ruanzhu.core.errors import ApplicationError
 from ruanzhu.registry.models import NumberSequence, Registration, RegistrationChange, RegistrationSearchToken
 from ruanzhu.registry.tokens import normalize, texts_tokens
 
@@ -13,7 +14,7 @@ CERTIFICATE_SEQUENCE = "certificate"
 OWNERS_SEPARATOR = "；"
 
 
-class RegistryError(Exception):
+class RegistryError(ApplicationError):
     """A registry operation that the record's state does not allow."""
 
 
@@ -103,6 +104,7 @@ def _clean_owners(owners: list[str]) -> list[str]:
 @transaction.atomic
 def registration_create(
     *,
+    service: str,
     software_name: str,
     version: str,
     owners: list[str],
@@ -111,7 +113,6 @@ def registration_create(
     short_name: str = "",
     category: str = "",
     first_publication_date: datetime.date | None = None,
-    service: str = "R11",
     source_reference: str = "",
     registration_number: str | None = None,
     certificate_sequence: int | None = None,
