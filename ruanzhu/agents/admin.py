@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ruanzhu.accounts.selectors import user_find_by_identifier
 from ruanzhu.agents import services
 from ruanzhu.agents.models import AgentProfile, Mandate, MandateEvent
+from ruanzhu.core.admin import TransitionEventInline
 
 
 class AgentMarkForm(forms.ModelForm):
@@ -100,14 +101,8 @@ class AgentProfileAdmin(admin.ModelAdmin):
         self.message_user(request, _("已恢复。"), messages.SUCCESS)
 
 
-class MandateEventInline(admin.TabularInline):
+class MandateEventInline(TransitionEventInline):
     model = MandateEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ("created_at", "actor", "from_status", "to_status", "note")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Mandate)

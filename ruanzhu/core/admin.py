@@ -64,3 +64,14 @@ class ReasonCodeAdmin(admin.ModelAdmin):
     list_filter = ("queue", "is_active")
     list_editable = ("is_active", "position")
     search_fields = ("code", "label", "applicant_text")
+
+
+class TransitionEventInline(admin.TabularInline):
+    """The recorded transitions of a reviewed item, read-only: they are history."""
+
+    extra = 0
+    can_delete = False
+    readonly_fields = ("created_at", "actor", "from_status", "to_status", "note")
+
+    def has_add_permission(self, request, obj=None):
+        return False

@@ -2,24 +2,30 @@
 
 Identity review and examination both build on it: the reviewed model inherits ``ReviewItem``, declares its
 allowed transitions, and has an event model inheriting ``TransitionEvent``. The services here lock the row,
-check the claim and the transition, change the status and record the event, so that no caller can skip one.
+check the claim and the transition, change the status, save the item and record the event, so that no caller can
+skip one. Their views share ``ReviewActions`` (claim, release, act), ``accounts.decorators.staff_required`` and
+the keyset pages of ``core.pagination``; refusals give a ``core.models.ReasonCode`` of their queue.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import models, transaction
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ruanzhu.core.errors import ApplicationError
 
 
-class ReviewError(Exception):
+class ReviewError(ApplicationError):
     """A review action that is not allowed now; ``message`` is shown to the member of staff."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ReviewItem(models.Model):
@@ -95,12 +101,14 @@ def item_release(*, item: ReviewItem, by) -> ReviewItem:
     return item
 
 
+@transaction.atomic
 def item_transition(
     *, item: ReviewItem, to_status: str, by, note: str = "", require_claim: bool = True, **extra
-):
-    """Move a locked ``item`` to ``to_status`` if allowed, record the event and return it.
+) -> ReviewItem:
+    """Move a locked ``item`` to ``to_status`` if allowed, save it, record the event and return the item.
 
-    Call inside a transaction with ``item`` from ``item_lock``. ``extra`` goes to the event model.
+    Call inside the caller's transaction with ``item`` from ``item_lock``: whatever the caller changed on the item
+    is saved with the new status. ``extra`` goes to the event model.
     """
     if require_claim and item.claimed_by_id != getattr(by, "pk", None):
         raise ReviewError(_("请先领取该事项。"))
@@ -108,8 +116,90 @@ def item_transition(
         raise ReviewError(_("当前状态下不能进行此操作。"))
     from_status = item.status
     item.status = to_status
-    if to_status not in item.TRANSITIONS or not item.TRANSITIONS[to_status]:
+    if not item.TRANSITIONS.get(to_status):
         # A final state: nobody holds the item any more.
         item.claimed_by = None
         item.claimed_at = None
-    return item.events.create(actor=by, from_status=from_status, to_status=to_status, note=note, **extra)
+    item.save()
+    item.events.create(actor=by, from_status=from_status, to_status=to_status, note=note, **extra)
+    return item
+
+
+# --- Views --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewActions:
+    """What the claim, release and decision views of a staff queue share.
+
+    ``fetch(user=, pk=)`` returns the item for the member of staff (404 for anyone who may not see it); ``page`` is
+    the URL name of the item's review page, where every action returns. A refusal (``ApplicationError``) is
+    shown as a message and changes nothing.
+    """
+
+    fetch: Callable[..., ReviewItem]
+    page: str
+
+    def act(
+        self, request: HttpRequest, pk: int, action: Callable[[ReviewItem], object], *, success: str = ""
+    ) -> HttpResponse:
+        """Run ``action`` on the item and go back to its page with the outcome as a message."""
+        item = self.fetch(user=request.user, pk=pk)
+        try:
+            action(item)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            if success:
+                messages.success(request, success)
+        return redirect(self.page, pk=pk)
+
+    def claim(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Claim the item for the member of staff."""
+        return self.act(
+            request, pk, lambda item: item_claim(item=item, by=request.user), success=_("已领取。")
+        )
+
+    def release(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Give the item back to the queue."""
+        return self.act(
+            request, pk, lambda item: item_release(item=item, by=request.user), success=_("已退回队列。")
+        )
+
+    def claim_and_release_views(self, decorator: Callable) -> tuple[Callable, Callable]:
+        """Return the 领取 and 退回 views of the queue, behind ``decorator`` (who may work on it) and POST only."""
+
+        @decorator
+        @require_POST
+        def claim(request: HttpRequest, pk: int) -> HttpResponse:
+            """领取: hold the item so that no other member of staff works on it."""
+            return self.claim(request, pk)
+
+        @decorator
+        @require_POST
+        def release(request: HttpRequest, pk: int) -> HttpResponse:
+            """退回: give a claimed item back to the queue."""
+            return self.release(request, pk)
+
+        return claim, release
+
+    def decide(
+        self,
+        request: HttpRequest,
+        pk: int,
+        form: Form,
+        action: Callable[[ReviewItem, dict], object],
+        *,
+        success: str = "",
+    ) -> HttpResponse:
+        """Run ``action(item, cleaned_data)`` once ``form`` is valid; otherwise show its errors on the item's page."""
+        if not form.is_valid():
+            return self.form_invalid(request, pk, form)
+        return self.act(request, pk, lambda item: action(item, form.cleaned_data), success=success)
+
+    def form_invalid(self, request: HttpRequest, pk: int, form: Form) -> HttpResponse:
+        """Show the errors of a decision form and go back to the item's page."""
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(self.page, pk=pk)

@@ -3,18 +3,20 @@ import copy
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ruanzhu.examination.models import RefusalGround
+from ruanzhu.core.models import ReasonCode
 from ruanzhu.examination.selectors import QueueFilters
 from ruanzhu.examination.services import CorrectionItem, correction_targets
-from ruanzhu.filings.definitions import definition_for
-from ruanzhu.filings.models import Filing, Service
+from ruanzhu.filings.definitions import definition_for, service_choices
+from ruanzhu.filings.models import Filing
 
 NOTE_MAX = 1000
 MESSAGE_MAX = 300
 
 
 class QueueFilterForm(forms.Form):
-    service = forms.ChoiceField(label=_("业务"), choices=[("", _("全部")), *Service.choices], required=False)
+    service = forms.ChoiceField(
+        label=_("业务"), choices=lambda: [("", _("全部")), *service_choices()], required=False
+    )
     submitted_from = forms.DateField(
         label=_("提交日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -51,9 +53,10 @@ class RejectAcceptanceForm(forms.Form):
 
 
 class RefuseForm(forms.Form):
-    ground = forms.ChoiceField(
+    ground = forms.ModelChoiceField(
         label=_("不予登记的理由"),
-        choices=RefusalGround.choices,
+        queryset=ReasonCode.objects.filter(queue=ReasonCode.Queue.EXAMINATION, is_active=True),
+        to_field_name="code",
         widget=forms.RadioSelect,
         error_messages={
             "required": _("请选择不予登记的理由。"),

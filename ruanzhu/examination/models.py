@@ -6,15 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from ruanzhu.filings.models import Filing
 
 
-class RefusalGround(models.TextChoices):
-    """The grounds of 不予登记 (SPEC §10)."""
-
-    NOT_CORRECTED = "not_corrected", _("申请表未在规定期限内补正")
-    NOT_PROGRAM = "not_program", _("提交的鉴别材料不是程序或文档")
-    INCONSISTENT = "inconsistent", _("申请文件中的名称、著作权人不一致且未提供证明")
-    DISPUTE = "dispute", _("存在权属争议")
-
-
 class CorrectionRound(models.Model):
     """One 补正: the items the examiner asks to correct, the deadline, and the filing before and after."""
 

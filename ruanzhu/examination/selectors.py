@@ -1,15 +1,16 @@
 """Examiners' reads: who may examine, the queues with keyset pagination, a filing for the examination page."""
 
 import datetime
-import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ruanzhu.accounts.decorators import staff_may
+from ruanzhu.core.pagination import Keyset, KeysetPage, keyset_page
 from ruanzhu.examination.models import CorrectionRound
 from ruanzhu.filings.models import Filing, FilingParty
 from ruanzhu.filings.states import EDITABLE, Status
@@ -20,13 +21,10 @@ PAGE_SIZE = 25
 ACCEPTANCE_OVERDUE_DAYS = 5
 COUNTS_CACHE_KEY = "examination:queue-counts"
 COUNTS_CACHE_SECONDS = 120
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 def can_examine(user) -> bool:
-    return (
-        user.is_authenticated and user.is_staff and user.is_verified() and user.has_perm(EXAMINE_PERMISSION)
-    )
+    return staff_may(user, EXAMINE_PERMISSION)
 
 
 def filing_for_examiner(*, user, pk: int) -> Filing:
@@ -109,45 +107,8 @@ class QueueFilters:
         return condition
 
 
-def cursor_encode(filing: Filing) -> str:
-    """Return the position of ``filing`` in a queue as ``<microseconds since the epoch>-<id>``."""
-    delta = filing.submitted_at - _EPOCH
-    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return f"{micros}-{filing.pk}"
-
-
-def cursor_decode(value: str) -> tuple[datetime.datetime, int] | None:
-    """Return (submitted_at, id) of a cursor, or None for anything that is not one."""
-    micros, _sep, pk = (value or "").rpartition("-")
-    if not micros.lstrip("-").isdigit() or not pk.isdigit() or len(value) > 40:
-        return None
-    try:
-        return _EPOCH + datetime.timedelta(microseconds=int(micros)), int(pk)
-    except OverflowError:
-        return None
-
-
-@dataclass
-class QueuePage:
-    rows: list[Filing]
-    next_cursor: str = ""
-    previous_cursor: str = ""
-    extra: dict = field(default_factory=dict)
-
-
-def _keyset(
-    queryset: QuerySet, position: tuple[datetime.datetime, int] | None, *, backwards: bool
-) -> QuerySet:
-    if backwards:
-        if position:
-            at, pk = position
-            # The first condition bounds the index range; the second only drops ties at its edge.
-            queryset = queryset.filter(Q(submitted_at__lte=at), Q(submitted_at__lt=at) | Q(id__lt=pk))
-        return queryset.order_by("-submitted_at", "-id")
-    if position:
-        at, pk = position
-        queryset = queryset.filter(Q(submitted_at__gte=at), Q(submitted_at__gt=at) | Q(id__gt=pk))
-    return queryset.order_by("submitted_at", "id")
+# The order of every queue: oldest submission first (the index ``filing_queue_idx`` is (status, submitted_at, id)).
+QUEUE_ORDER = Keyset(("submitted_at", "id"))
 
 
 def queue_page(
@@ -158,41 +119,18 @@ def queue_page(
     after: str = "",
     before: str = "",
     size: int = PAGE_SIZE,
-) -> QueuePage:
+) -> KeysetPage:
     """Return one page of a queue in (submitted_at, id) order, after or before a cursor; no OFFSET, no COUNT.
 
-    Each part of the tab is read on its own, newest-to-oldest or oldest-to-newest from the cursor with a LIMIT,
-    so that PostgreSQL walks the index ``filing_queue_idx`` (status, submitted_at, id) from the cursor on;
-    the parts are merged here.
+    Each part of the tab is one status, so that PostgreSQL walks one range of ``filing_queue_idx`` from the cursor.
     """
     condition = (filters or QueueFilters()).q(user)
-    backwards = bool(before) and not after
-    position = cursor_decode(before if backwards else after)
-    parts = []
-    for branch in _branches(tab):
-        queryset = Filing.objects.filter(branch, condition).select_related("claimed_by").defer("details")
-        parts.append(list(_keyset(queryset, position, backwards=backwards)[: size + 1]))
-
-    def key(filing):
-        return (filing.submitted_at, filing.pk)
-
-    merged = list(heapq.merge(*parts, key=key, reverse=backwards))
-    more = len(merged) > size
-    if backwards and not more:
-        # Back at the start of the queue: show a full first page.
-        return queue_page(user=user, tab=tab, filters=filters, size=size)
-    rows = merged[:size]
-    if backwards:
-        rows.reverse()
-    prefetch_related_objects(rows, "parties")
-    page = QueuePage(rows=rows)
-    if rows:
-        has_next = more if not backwards else True
-        has_previous = (position is not None) if not backwards else more
-        if has_next:
-            page.next_cursor = cursor_encode(rows[-1])
-        if has_previous:
-            page.previous_cursor = cursor_encode(rows[0])
+    parts = [
+        Filing.objects.filter(branch, condition).select_related("claimed_by").defer("details")
+        for branch in _branches(tab)
+    ]
+    page = keyset_page(parts, QUEUE_ORDER, after=after, before=before, size=size)
+    prefetch_related_objects(page.rows, "parties")
     return page
 
 

@@ -1,17 +1,14 @@
 """Examiners' back office: queues, the examination page of a filing, claims, decisions and the dashboard."""
 
-from functools import wraps
-
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ruanzhu.accounts.decorators import staff_with_mfa
+from ruanzhu.accounts.decorators import staff_required
 from ruanzhu.core.files import private_file_response, read_private_file
 from ruanzhu.core.models import AuditEntry
-from ruanzhu.core.review import ReviewError, item_claim, item_release
+from ruanzhu.core.review import ReviewActions
 from ruanzhu.core.services import audit_record
 from ruanzhu.examination import dashboard as stats
 from ruanzhu.examination import services
@@ -23,35 +20,22 @@ from ruanzhu.examination.forms import (
 )
 from ruanzhu.examination.selectors import (
     ACCEPTANCE_OVERDUE_DAYS,
+    EXAMINE_PERMISSION,
     TABS,
-    can_examine,
     filing_for_examiner,
     queue_counts,
     queue_page,
 )
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.selectors import mandate_letter_of
-from ruanzhu.filings.services import FilingError
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
 from ruanzhu.filings.states import Status
 
-
-def examiner_required(view):
-    """Examiners (staff with the permission) after the second factor; other accounts get 404."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if user.is_authenticated and not user.is_staff:
-            raise Http404
-        if user.is_authenticated and user.is_verified() and not can_examine(user):
-            raise Http404
-        return staff_with_mfa(view)(request, *args, **kwargs)
-
-    return wrapper
+# Claims and decisions on a filing, each returning to its examination page.
+REVIEW = ReviewActions(fetch=filing_for_examiner, page="examination:detail")
 
 
-@examiner_required
+@staff_required(EXAMINE_PERMISSION)
 @require_GET
 def queue(request):
     """List one queue (tab) oldest first, filtered, a page at a time with next/previous cursors."""
@@ -98,7 +82,7 @@ def _document_label(filing, kind: str) -> str:
     return str(spec.label) if spec else kind
 
 
-@examiner_required
+@staff_required(EXAMINE_PERMISSION)
 @require_GET
 def detail(request, pk: int):
     """Show the whole filing with its history and correction rounds, and the actions of its state."""
@@ -111,6 +95,7 @@ def detail(request, pk: int):
         {
             "filing": filing,
             "sections": definition.form_sections(filing.details),
+            "checklist": definition.checklist,
             "parties": filing.parties.all(),
             "documents": [
                 (document, _document_label(filing, document.kind)) for document in filing.documents.all()
@@ -141,7 +126,7 @@ def detail(request, pk: int):
     )
 
 
-@examiner_required
+@staff_required(EXAMINE_PERMISSION)
 @require_GET
 def document(request, pk: int, kind: str):
     """Stream a document of the filing to the examiner and record the access in the audit log."""
@@ -164,47 +149,14 @@ def document(request, pk: int, kind: str):
     )
 
 
-def _act(request, pk: int, action, *, success: str = ""):
-    """Run ``action`` on the filing; a refusal of the state machine or the claim is shown as a message."""
-    filing = filing_for_examiner(user=request.user, pk=pk)
-    try:
-        action(filing)
-    except (ReviewError, FilingError) as error:
-        messages.error(request, getattr(error, "message", None) or str(error))
-    else:
-        if success:
-            messages.success(request, success)
-    return redirect("examination:detail", pk=pk)
+claim, release = REVIEW.claim_and_release_views(staff_required(EXAMINE_PERMISSION))
 
 
-def _form_errors(request, form, pk: int):
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-    return redirect("examination:detail", pk=pk)
-
-
-@examiner_required
-@require_POST
-def claim(request, pk: int):
-    """领取: hold the filing so that no other examiner works on it."""
-    return _act(request, pk, lambda filing: item_claim(item=filing, by=request.user), success=_("已领取。"))
-
-
-@examiner_required
-@require_POST
-def release(request, pk: int):
-    """退回: give a claimed filing back to the queue."""
-    return _act(
-        request, pk, lambda filing: item_release(item=filing, by=request.user), success=_("已退回队列。")
-    )
-
-
-@examiner_required
+@staff_required(EXAMINE_PERMISSION)
 @require_POST
 def accept(request, pk: int):
     """受理."""
-    return _act(
+    return REVIEW.act(
         request,
         pk,
         lambda filing: services.filing_accept(filing=filing, by=request.user),
@@ -212,28 +164,26 @@ def accept(request, pk: int):
     )
 
 
-@examiner_required
+@staff_required(EXAMINE_PERMISSION)
 @require_POST
 def reject_acceptance(request, pk: int):
     """不予受理, with a reason."""
-    form = RejectAcceptanceForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, form, pk)
-    return _act(
+    return REVIEW.decide(
         request,
         pk,
-        lambda filing: services.filing_reject_acceptance(
-            filing=filing, by=request.user, reason=form.cleaned_data["reason"]
+        RejectAcceptanceForm(request.POST),
+        lambda filing, data: services.filing_reject_acceptance(
+            filing=filing, by=request.user, reason=data["reason"]
         ),
         success=_("已作出不予受理决定。"),
     )
 
 
-@examiner_required
+@staff_required(EXAMINE_PERMISSION)
 @require_POST
 def start(request, pk: int):
     """开始审查."""
-    return _act(
+    return REVIEW.act(
         request,
         pk,
         lambda filing: services.examination_start(filing=filing, by=request.user),
@@ -241,57 +191,52 @@ def start(request, pk: int):
     )
 
 
-@examiner_required
+@staff_required(EXAMINE_PERMISSION)
 @require_POST
 def request_correction(request, pk: int):
     """要求补正: the listed items, each with what is wrong, and a note."""
     filing = filing_for_examiner(user=request.user, pk=pk)
     form = CorrectionRequestForm(request.POST, filing=filing)
-    if not form.is_valid():
-        return _form_errors(request, form, pk)
-    return _act(
+    return REVIEW.decide(
         request,
         pk,
-        lambda filing: services.correction_request(
-            filing=filing, by=request.user, items=form.items(), note=form.cleaned_data["note"].strip()
+        form,
+        lambda filing, data: services.correction_request(
+            filing=filing, by=request.user, items=form.items(), note=data["note"].strip()
         ),
         success=_("已发出补正通知。"),
     )
 
 
-@examiner_required
+@staff_required(EXAMINE_PERMISSION)
 @require_POST
 def register(request, pk: int):
-    """准予登记: numbers, the public record and the signed certificate."""
-    return _act(
+    """准予登记 once every point of the service's checklist is ticked: what its approval does, and a certificate."""
+    checked = set(request.POST.getlist("checklist"))
+    return REVIEW.act(
         request,
         pk,
-        lambda filing: services.filing_register(filing=filing, by=request.user),
+        lambda filing: services.filing_register(filing=filing, by=request.user, checked=checked),
         success=_("已准予登记。"),
     )
 
 
-@examiner_required
+@staff_required(EXAMINE_PERMISSION)
 @require_POST
 def refuse(request, pk: int):
     """不予登记 on one of the four grounds, with a note."""
-    form = RefuseForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, form, pk)
-    return _act(
+    return REVIEW.decide(
         request,
         pk,
-        lambda filing: services.filing_refuse(
-            filing=filing,
-            by=request.user,
-            ground=form.cleaned_data["ground"],
-            note=form.cleaned_data["note"].strip(),
+        RefuseForm(request.POST),
+        lambda filing, data: services.filing_refuse(
+            filing=filing, by=request.user, ground=data["ground"], note=data["note"].strip()
         ),
         success=_("已作出不予登记决定。"),
     )
 
 
-@examiner_required
+@staff_required(EXAMINE_PERMISSION)
 @require_GET
 def dashboard(request):
     """Queue sizes, overdue items and the median time per stage by week, as charts and as a table."""

@@ -1,16 +1,11 @@
 from django.contrib import admin
 
+from ruanzhu.core.admin import TransitionEventInline
 from ruanzhu.identity.models import Verification, VerificationEvent, VerifiedIdentity
 
 
-class VerificationEventInline(admin.TabularInline):
+class VerificationEventInline(TransitionEventInline):
     model = VerificationEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ("created_at", "actor", "from_status", "to_status", "note")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Verification)

@@ -1,51 +1,41 @@
 """Identity reviewers' back office: the queue, the review page, claims and decisions."""
 
-from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ruanzhu.accounts.decorators import staff_with_mfa
+from ruanzhu.accounts.decorators import staff_required
 from ruanzhu.core.files import private_file_response, read_private_file
 from ruanzhu.core.models import AuditEntry
-from ruanzhu.core.review import ReviewError, item_claim, item_release
+from ruanzhu.core.review import ReviewActions
 from ruanzhu.core.services import audit_record
 from ruanzhu.identity import services
 from ruanzhu.identity.forms import ApproveForm, RejectForm
 from ruanzhu.identity.images.watermark import watermark_for_staff
 from ruanzhu.identity.models import Verification
 from ruanzhu.identity.selectors import (
-    can_review,
-    review_queue,
+    REVIEW_PERMISSION,
+    review_queue_page,
     verification_changes,
     verification_for_reviewer,
 )
 
 
-def reviewer_required(view):
-    """Staff with the second factor and the review permission; everyone else gets 404."""
-
-    @staff_with_mfa
-    def wrapper(request, *args, **kwargs):
-        if not can_review(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
-@reviewer_required
+@staff_required(REVIEW_PERMISSION)
 @require_GET
 def queue(request):
     """List verifications awaiting review, the oldest due date first, overdue ones marked."""
     kind = request.GET.get("kind", "")
     state = request.GET.get("state", "open")
-    items = review_queue(kind=kind, state=state, claimed=request.GET.get("claimed", ""))
-    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    page = review_queue_page(
+        user=request.user,
+        kind=kind,
+        state=state,
+        claimed=request.GET.get("claimed", ""),
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
     return render(
         request,
         "identity/review/queue.html",
@@ -53,7 +43,7 @@ def queue(request):
     )
 
 
-@reviewer_required
+@staff_required(REVIEW_PERMISSION)
 @require_GET
 def detail(request, pk: int):
     """Show one verification: the images side by side, the data, the checks and what changed."""
@@ -72,7 +62,7 @@ def detail(request, pk: int):
     )
 
 
-@reviewer_required
+@staff_required(REVIEW_PERMISSION)
 @require_GET
 def document(request, pk: int, slot: str):
     """Stream a document to the reviewer, watermarked, and record the view in the audit log."""
@@ -102,68 +92,39 @@ def document(request, pk: int, slot: str):
     )
 
 
-def _act(request, pk: int, action) -> object:
-    verification = verification_for_reviewer(user=request.user, pk=pk)
-    try:
-        action(verification)
-    except ReviewError as error:
-        messages.error(request, error.message)
-    return redirect("identity_review:detail", pk=pk)
+# Claims and decisions on a verification, each returning to its review page.
+REVIEW = ReviewActions(fetch=verification_for_reviewer, page="identity_review:detail")
 
 
-@reviewer_required
-@require_POST
-def claim(request, pk: int):
-    """Claim the verification so that no other reviewer works on it."""
-    return _act(request, pk, lambda verification: item_claim(item=verification, by=request.user))
+claim, release = REVIEW.claim_and_release_views(staff_required(REVIEW_PERMISSION))
 
 
-@reviewer_required
-@require_POST
-def release(request, pk: int):
-    """Put a claimed verification back in the queue."""
-    return _act(request, pk, lambda verification: item_release(item=verification, by=request.user))
-
-
-@reviewer_required
+@staff_required(REVIEW_PERMISSION)
 @require_POST
 def approve(request, pk: int):
     """Approve, once the checklist is ticked."""
     form = ApproveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("note", [])))
-        return redirect("identity_review:detail", pk=pk)
-
-    def act(verification):
-        services.verification_approve(
-            verification=verification,
-            by=request.user,
-            checklist=form.checklist(),
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, _("已审核通过。"))
-
-    return _act(request, pk, act)
+    return REVIEW.decide(
+        request,
+        pk,
+        form,
+        lambda verification, data: services.verification_approve(
+            verification=verification, by=request.user, checklist=form.checklist(), note=data["note"]
+        ),
+        success=_("已审核通过。"),
+    )
 
 
-@reviewer_required
+@staff_required(REVIEW_PERMISSION)
 @require_POST
 def reject(request, pk: int):
     """Reject with one or more reason codes and an optional internal note."""
-    form = RejectForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("identity_review:detail", pk=pk)
-
-    def act(verification):
-        services.verification_reject(
-            verification=verification,
-            by=request.user,
-            reasons=list(form.cleaned_data["reasons"]),
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, _("已退回申请人。"))
-
-    return _act(request, pk, act)
+    return REVIEW.decide(
+        request,
+        pk,
+        RejectForm(request.POST),
+        lambda verification, data: services.verification_reject(
+            verification=verification, by=request.user, reasons=list(data["reasons"]), note=data["note"]
+        ),
+        success=_("已退回申请人。"),
+    )

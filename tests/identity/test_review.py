@@ -9,7 +9,7 @@ from ruanzhu.core.models import AuditEntry, ReasonCode
 from ruanzhu.core.review import ReviewError, item_claim
 from ruanzhu.identity.models import Verification, VerifiedIdentity
 from ruanzhu.notifications.models import Notification
-from tests.factories import StaffFactory, staff_session, totp_device
+from tests.factories import StaffFactory, staff_session
 from tests.identity.conftest import upload_file
 
 CHECKLIST = {"document_genuine": "on", "face_matches": "on", "data_match": "on"}
@@ -28,11 +28,11 @@ def test_queue_lists_submitted_items_by_due_date_with_overdue_marked(reviewer_cl
     page = reviewer_client.get(reverse("identity_review:queue")).content.decode()
     assert f"#{submitted.pk}" in page and "已超期" in page
     overdue = reviewer_client.get(reverse("identity_review:queue"), {"state": "overdue"}).context["page"]
-    assert [item.pk for item in overdue.object_list] == [submitted.pk]
+    assert [item.pk for item in overdue.rows] == [submitted.pk]
     institutions = reviewer_client.get(reverse("identity_review:queue"), {"kind": "institution"}).context[
         "page"
     ]
-    assert list(institutions.object_list) == []
+    assert list(institutions.rows) == []
 
 
 def test_queue_order_is_by_due_date(reviewer_client, submitted, db):
@@ -44,14 +44,12 @@ def test_queue_order_is_by_due_date(reviewer_client, submitted, db):
     )
     Verification.objects.filter(pk=submitted.pk).update(due_date="2030-01-01")
     page = reviewer_client.get(reverse("identity_review:queue")).context["page"]
-    assert [item.pk for item in page.object_list] == [other.pk, submitted.pk]
+    assert [item.pk for item in page.rows] == [other.pk, submitted.pk]
 
 
 def test_review_pages_are_404_for_applicants_and_staff_without_the_permission(
-    client, submitted, applicant, db
+    client, submitted, applicant, examiner
 ):
-    examiner = StaffFactory(username="examiner")
-    totp_device(examiner)
     for user in (applicant, examiner):
         staff_session(client, user)
         assert client.get(reverse("identity_review:queue")).status_code in (403, 404)
@@ -64,8 +62,8 @@ def test_review_pages_are_404_for_applicants_and_staff_without_the_permission(
     assert submitted.claimed_by is None
 
 
-def test_review_pages_need_the_second_factor(client, submitted, identity_reviewer):
-    client.force_login(identity_reviewer)
+def test_review_pages_need_the_second_factor(client, submitted, reviewer):
+    client.force_login(reviewer)
     response = client.get(detail_url(submitted))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:staff_login"))
 
@@ -87,7 +85,7 @@ def test_claim_keeps_other_reviewers_off(reviewer_client, submitted, second_revi
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_claims_give_the_item_to_one_reviewer(identity_reviewer, second_reviewer, applicant):
+def test_concurrent_claims_give_the_item_to_one_reviewer(reviewer, second_reviewer, applicant):
     verification = Verification.objects.create(account=applicant, kind="individual", status="submitted")
     barrier = threading.Barrier(2)
     winners, losers = [], []
@@ -102,7 +100,7 @@ def test_concurrent_claims_give_the_item_to_one_reviewer(identity_reviewer, seco
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=take, args=(user,)) for user in (identity_reviewer, second_reviewer)]
+    threads = [threading.Thread(target=take, args=(user,)) for user in (reviewer, second_reviewer)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -205,12 +203,12 @@ def test_rejection_shows_reasons_and_the_resubmission_shows_what_changed(
     assert "与上次提交相比的变化" in page and "张三丰" in page and "手持证件照片" in page
 
 
-def test_reverification_keeps_the_id_number(client, applicant, submitted, identity_reviewer):
+def test_reverification_keeps_the_id_number(client, applicant, submitted, reviewer):
     from ruanzhu.identity import services
 
-    item_claim(item=submitted, by=identity_reviewer)
+    item_claim(item=submitted, by=reviewer)
     services.verification_approve(
-        verification=submitted, by=identity_reviewer, checklist={key: True for key in services.CHECKLIST}
+        verification=submitted, by=reviewer, checklist={key: True for key in services.CHECKLIST}
     )
     client.force_login(applicant)
     client.post(reverse("identity:revise"))
@@ -230,7 +228,7 @@ def test_reverification_keeps_the_id_number(client, applicant, submitted, identi
     assert applicant.identity_status == User.IdentityStatus.VERIFIED
 
 
-def test_staff_view_of_an_image_is_audited_and_watermarked(reviewer_client, submitted, identity_reviewer):
+def test_staff_view_of_an_image_is_audited_and_watermarked(reviewer_client, submitted, reviewer):
     from ruanzhu.core.files import read_private_file
 
     response = reviewer_client.get(reverse("identity_review:document", args=[submitted.pk, "id_front"]))
@@ -239,9 +237,7 @@ def test_staff_view_of_an_image_is_audited_and_watermarked(reviewer_client, subm
     original = read_private_file(submitted.documents.get(slot="id_front").storage_name)
     assert response.content != original
     entry = AuditEntry.objects.get(action=AuditEntry.Action.VIEW_ID_IMAGE)
-    assert (
-        entry.actor == identity_reviewer and entry.target == submitted and entry.field_label == "证件照正面"
-    )
+    assert entry.actor == reviewer and entry.target == submitted and entry.field_label == "证件照正面"
 
 
 def test_owner_sees_their_own_image_and_nobody_else_does(client, submitted, applicant, carol):
@@ -253,12 +249,12 @@ def test_owner_sees_their_own_image_and_nobody_else_does(client, submitted, appl
     assert client.get(reverse("identity:document", args=["id_front"])).status_code == 302
 
 
-def test_approved_account_passes_立即登记(client, applicant, submitted, identity_reviewer):
+def test_approved_account_passes_立即登记(client, applicant, submitted, reviewer):
     from ruanzhu.identity import services
 
-    item_claim(item=submitted, by=identity_reviewer)
+    item_claim(item=submitted, by=reviewer)
     services.verification_approve(
-        verification=submitted, by=identity_reviewer, checklist={key: True for key in services.CHECKLIST}
+        verification=submitted, by=reviewer, checklist={key: True for key in services.CHECKLIST}
     )
     client.force_login(applicant)
     response = client.get(reverse("filings:start", args=["R11"]))

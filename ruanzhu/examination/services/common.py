@@ -15,7 +15,5 @@ def notify_parties(filing: Filing, *, title: str, body: str, sms: bool = True) -
 
 
 def transition(filing: Filing, to_status: str, *, by, note: str = "") -> Filing:
-    filing = item_lock(filing)
-    item_transition(item=filing, to_status=to_status, by=by, note=note)
-    filing.save()
-    return filing
+    """Lock the filing and move it by the examiner who holds it (saved, with the event recorded)."""
+    return item_transition(item=item_lock(filing), to_status=to_status, by=by, note=note)

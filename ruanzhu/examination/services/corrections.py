@@ -161,7 +161,6 @@ def correction_submit(
         item_transition(
             item=filing, to_status=Status.EXAMINING, by=by, note=_("已提交补正"), require_claim=False
         )
-        filing.save()
         correction.answered_at = timezone.now()
         correction.after = snapshot(filing)
         correction.save(update_fields=["answered_at", "after"])
@@ -223,7 +222,6 @@ def corrections_expire(*, today: datetime.date | None = None) -> dict[str, int]:
                 note=_("补正期限届满未补正"),
                 require_claim=False,
             )
-            filing.save()
             notify_parties(
                 filing,
                 title=_("视为撤回通知"),
