@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ruanzhu.core.models import ReasonCode
 from ruanzhu.identity.models import IdType, InstitutionCategory
 from ruanzhu.identity.services import CHECKLIST, InstitutionDetails, PersonDetails
 
@@ -118,18 +119,10 @@ class ApproveForm(forms.Form):
 class RejectForm(forms.Form):
     reasons = forms.ModelMultipleChoiceField(
         label=_("不通过理由"),
-        queryset=None,
+        queryset=ReasonCode.objects.filter(queue=ReasonCode.Queue.IDENTITY, is_active=True),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("请至少选择一项不通过理由。")},
     )
     note = forms.CharField(
         label=_("内部备注"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-
-    def __init__(self, *args, **kwargs):
-        from ruanzhu.core.models import ReasonCode
-
-        super().__init__(*args, **kwargs)
-        self.fields["reasons"].queryset = ReasonCode.objects.filter(
-            queue=ReasonCode.Queue.IDENTITY, is_active=True
-        )

@@ -1,18 +1,95 @@
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ruanzhu.identity.models import Verification, VerificationDocument
+from ruanzhu.accounts.decorators import staff_may
+from ruanzhu.core.masking import mask_id_number
+from ruanzhu.core.pagination import Keyset, KeysetPage, keyset_page
+from ruanzhu.identity.models import Verification, VerificationDocument, VerifiedIdentity
 
 REVIEW_PERMISSION = "identity.review_verification"
+
+
+@dataclass(frozen=True)
+class IdentityDetails:
+    """Who an account is, as its approved real-name verification states it."""
+
+    kind: str  # Verification.Kind: 个人 or 机构
+    name: str
+    category: str  # 自然人, or the institution's category
+    id_type: str  # the document's label: 居民身份证 ..., or 统一社会信用代码
+    id_number: str  # the ID number, or the institution's credit code
+    identity_index: str  # the blind index of that number: how people are matched, never by name
+    nationality: str
+    province: str
+    city: str
+    address: str
+    verification: Verification
+
+    @property
+    def is_institution(self) -> bool:
+        return self.kind == Verification.Kind.INSTITUTION
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+def verified_identity_of(account) -> IdentityDetails | None:
+    """Return the identity of a verified account from its approved verification; None for anyone else."""
+    if account is None or not account.is_verified_identity:
+        return None
+    held = VerifiedIdentity.objects.select_related("verification").filter(account=account).first()
+    if held is None:
+        return None
+    verification = held.verification
+    # The labels go onto documents (the application form, the mandate letter): in Chinese, whatever the
+    # language of the page that copied them.
+    with translation.override(settings.LANGUAGE_CODE):
+        if verification.kind == Verification.Kind.INSTITUTION:
+            return IdentityDetails(
+                kind=verification.kind,
+                name=verification.institution_name,
+                category=str(verification.get_category_display()),
+                id_type=str(_("统一社会信用代码")),
+                id_number=verification.credit_code,
+                identity_index=held.index,
+                nationality=verification.nationality or "中国",
+                province=verification.province,
+                city=verification.city,
+                address=verification.address,
+                verification=verification,
+            )
+        return IdentityDetails(
+            kind=verification.kind,
+            name=verification.real_name,
+            category=str(_("自然人")),
+            id_type=str(verification.get_id_type_display()),
+            id_number=verification.id_number,
+            identity_index=held.index,
+            nationality=verification.nationality,
+            province=verification.province,
+            city=verification.city,
+            address=f"{verification.province}{verification.city}",
+            verification=verification,
+        )
 
 
 def verification_latest(*, account) -> Verification | None:
     """Return the account's newest round, whatever its state."""
     return account.verifications.exclude(status=Verification.Status.WITHDRAWN).first()
+
+
+def verification_unsaved(*, account) -> Verification:
+    """Return the first round of an account that has none, unsaved: what the wizard shows before a POST."""
+    institution = account.kind == account.Kind.INSTITUTION
+    return Verification(
+        account=account, kind=Verification.Kind.INSTITUTION if institution else Verification.Kind.INDIVIDUAL
+    )
 
 
 def document_for_owner(*, account, slot: str) -> VerificationDocument:
@@ -25,7 +102,7 @@ def document_for_owner(*, account, slot: str) -> VerificationDocument:
 
 
 def can_review(user) -> bool:
-    return user.is_authenticated and user.is_staff and user.is_verified() and user.has_perm(REVIEW_PERMISSION)
+    return staff_may(user, REVIEW_PERMISSION)
 
 
 def verification_for_reviewer(*, user, pk: int) -> Verification:
@@ -44,26 +121,40 @@ def verification_for_reviewer(*, user, pk: int) -> Verification:
     return verification
 
 
-def review_queue(*, kind: str = "", state: str = "open", claimed: str = "") -> QuerySet[Verification]:
-    """Return the identity review queue: oldest due date first; ``state`` is open, overdue or decided."""
-    today = timezone.localdate()
+# The orders of the review queue: open items by due date (the index ``identity_queue_idx`` is (status, due_date,
+# id)), decided ones the newest first.
+OPEN_ORDER = Keyset(("due_date", "id"))
+DECIDED_ORDER = Keyset(("-decided_at", "-id"))
+PAGE_SIZE = 25
+
+
+def review_queue_page(
+    *,
+    user,
+    kind: str = "",
+    state: str = "open",
+    claimed: str = "",
+    after: str = "",
+    before: str = "",
+    size: int = PAGE_SIZE,
+) -> KeysetPage:
+    """Return one page of the identity review queue, oldest due date first; ``state`` is open, overdue or decided."""
     queue = Verification.objects.select_related("account", "claimed_by")
     if state == "decided":
-        queue = queue.filter(
-            status__in=[Verification.Status.APPROVED, Verification.Status.REJECTED]
-        ).order_by("-decided_at", "-id")
+        queue = queue.filter(status__in=[Verification.Status.APPROVED, Verification.Status.REJECTED])
+        order = DECIDED_ORDER
     else:
         queue = queue.filter(status=Verification.Status.SUBMITTED)
         if state == "overdue":
-            queue = queue.filter(due_date__lt=today)
-        queue = queue.order_by("due_date", "submitted_at", "id")
+            queue = queue.filter(due_date__lt=timezone.localdate())
+        order = OPEN_ORDER
     if kind in (Verification.Kind.INDIVIDUAL, Verification.Kind.INSTITUTION):
         queue = queue.filter(kind=kind)
     if claimed == "mine":
-        queue = queue.filter(claimed_by__isnull=False)
+        queue = queue.filter(claimed_by=user)
     elif claimed == "unclaimed":
         queue = queue.filter(claimed_by__isnull=True)
-    return queue
+    return keyset_page(queue, order, after=after, before=before, size=size)
 
 
 def queue_counts() -> dict[str, int]:

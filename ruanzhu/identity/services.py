@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ruanzhu.accounts.models import User
+from ruanzhu.core.errors import ApplicationError
 from ruanzhu.core.files import read_private_file, store_private_file
 from ruanzhu.core.models import ReasonCode
 from ruanzhu.core.review import ReviewError, item_lock, item_transition
@@ -38,12 +39,8 @@ UPLOAD_FOLDER = "identity"
 CHECK_SLOTS = {Slot.ID_FRONT: "front", Slot.ADMIN_ID_FRONT: "front", Slot.HANDHELD: "handheld"}
 
 
-class VerificationError(Exception):
+class VerificationError(ApplicationError):
     """An applicant action that is not possible now; ``message`` is shown to the applicant."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _lock(verification: Verification) -> Verification:
@@ -344,7 +341,6 @@ def verification_submit(
             by=verification.account,
             require_claim=False,
         )
-        verification.save()
         account = verification.account
         if account.identity_status != User.IdentityStatus.VERIFIED:
             account.identity_status = User.IdentityStatus.PENDING
@@ -371,12 +367,11 @@ def verification_approve(
         raise ReviewError(_("请先完成核对：%(items)s。") % {"items": "、".join(unticked)})
     with transaction.atomic():
         verification = _lock(verification)
-        item_transition(item=verification, to_status=Verification.Status.APPROVED, by=by, note=note)
         verification.checklist = {key: True for key in CHECKLIST}
         verification.decided_at = timezone.now()
         verification.decided_by = by
         verification.internal_note = note
-        verification.save()
+        item_transition(item=verification, to_status=Verification.Status.APPROVED, by=by, note=note)
         account = User.objects.select_for_update().get(pk=verification.account_id)
         holder = (
             VerifiedIdentity.objects.select_for_update().filter(index=verification.identity_index).first()
@@ -411,11 +406,10 @@ def verification_reject(
         raise ReviewError(_("请至少选择一项不通过理由。"))
     with transaction.atomic():
         verification = _lock(verification)
-        item_transition(item=verification, to_status=Verification.Status.REJECTED, by=by, note=note)
         verification.decided_at = timezone.now()
         verification.decided_by = by
         verification.internal_note = note
-        verification.save()
+        item_transition(item=verification, to_status=Verification.Status.REJECTED, by=by, note=note)
         verification.rejection_reasons.set(reasons)
         account = verification.account
         if account.identity_status != User.IdentityStatus.VERIFIED:

@@ -1,13 +1,13 @@
 """The applicant's real-name verification wizard: 身份 → 完善账户信息 → 申请认证 → 审核信息."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ruanzhu.accounts.decorators import identity_applicant_required
 from ruanzhu.accounts.forms import apply_validation_error
 from ruanzhu.core.files import private_file_response, read_private_file
 from ruanzhu.identity import services
@@ -19,7 +19,7 @@ from ruanzhu.identity.forms import (
     UploadForm,
 )
 from ruanzhu.identity.models import Slot, Verification
-from ruanzhu.identity.selectors import document_for_owner, verification_latest
+from ruanzhu.identity.selectors import document_for_owner, verification_latest, verification_unsaved
 
 STEPS = (
     ("identity:step1", gettext_lazy("身份")),
@@ -34,41 +34,32 @@ SLOT_HINTS = {
 }
 
 
-def applicant_only(view):
-    """Verification is for applicants' accounts; staff accounts are verified by their organisation."""
-
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.is_staff:
-            messages.info(request, _("工作人员账户无需实名认证。"))
-            return redirect("staff:home")
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
 def _open_or_status(request):
-    """Return the editable round, or None when the newest round is under review or decided."""
+    """Return the editable round, or None when the newest round is under review or decided.
+
+    An account without any round gets an unsaved one: pages only show it, the first valid POST opens it.
+    """
     latest = verification_latest(account=request.user)
-    if latest is not None and not latest.is_editable:
-        return None
-    return services.verification_open(account=request.user)
+    if latest is not None:
+        return latest if latest.is_editable else None
+    return verification_unsaved(account=request.user)
 
 
-@applicant_only
+def _opened(request, verification: Verification) -> Verification:
+    return verification if verification.pk else services.verification_open(account=request.user)
+
+
+@identity_applicant_required
 @require_GET
 def start(request):
     """Send the applicant to the step where they left off (前往实名认证)."""
-    latest = verification_latest(account=request.user)
-    if latest is not None and not latest.is_editable:
+    verification = _open_or_status(request)
+    if verification is None:
         return redirect("identity:status")
-    verification = services.verification_open(account=request.user)
     return redirect(STEPS[min(verification.step, 2)][0])
 
 
-@applicant_only
+@identity_applicant_required
 @require_http_methods(["GET", "POST"])
 def step1(request):
     """Step 1 (身份): nationality and document type (and the institution's category)."""
@@ -85,7 +76,7 @@ def step1(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.verification_save_identity(
-                verification=verification,
+                verification=_opened(request, verification),
                 nationality=form.cleaned_data["nationality"],
                 id_type=form.cleaned_data["id_type"],
                 category=form.cleaned_data.get("category", ""),
@@ -124,7 +115,7 @@ def _details_initial(verification: Verification) -> dict:
     }
 
 
-@applicant_only
+@identity_applicant_required
 @require_http_methods(["GET", "POST"])
 def step2(request):
     """Step 2 (完善账户信息): the details as on the document."""
@@ -170,7 +161,7 @@ def _slot_rows(verification: Verification) -> list[dict]:
     ]
 
 
-@applicant_only
+@identity_applicant_required
 @require_http_methods(["GET", "POST"])
 def step3(request):
     """Step 3 (申请认证): the uploads with instant feedback, the two consents and submission."""
@@ -207,13 +198,14 @@ def step3(request):
     )
 
 
-@applicant_only
+@identity_applicant_required
 @require_POST
 def upload(request, slot: str):
     """Upload one document; answer with its row (htmx) or go back to step 3."""
     verification = _open_or_status(request)
     if verification is None:
         return redirect("identity:status")
+    verification = _opened(request, verification)
     form = UploadForm(request.POST, request.FILES)
     error = None
     if not form.is_valid():
@@ -236,7 +228,7 @@ def upload(request, slot: str):
     return redirect("identity:step3")
 
 
-@applicant_only
+@identity_applicant_required
 @require_GET
 def slot_row(request, slot: str):
     """Return one upload row (htmx polls it while the checks run)."""
@@ -249,7 +241,7 @@ def slot_row(request, slot: str):
     return render(request, "identity/_slot.html", {"row": row})
 
 
-@applicant_only
+@identity_applicant_required
 @require_GET
 def document(request, slot: str):
     """Show the applicant their own uploaded document."""
@@ -262,7 +254,7 @@ def document(request, slot: str):
     )
 
 
-@applicant_only
+@identity_applicant_required
 @require_GET
 def status(request):
     """Step 4 (审核信息): where the verification stands, with the reasons of a rejection."""
@@ -283,7 +275,7 @@ def status(request):
     )
 
 
-@applicant_only
+@identity_applicant_required
 @require_POST
 def revise(request):
     """Open a new round after a rejection (修改信息) or to re-verify after approval."""
@@ -294,7 +286,7 @@ def revise(request):
     return redirect("identity:step2")
 
 
-@applicant_only
+@identity_applicant_required
 @require_GET
 def authorization_letter(request):
     """Download the institution's 授权书, filled in from the entered details, to sign and seal."""

@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ruanzhu.core.models import ReasonCode
-from tests.factories import StaffFactory, UserFactory, staff_session, totp_device
+from tests.factories import staff_session
 from tests.identity import images_fixtures as pictures
 
 ALICE_ID = "110105199003070017"
@@ -47,45 +47,8 @@ def upload_file(content: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def applicant(db):
-    """An individual who has just signed up: not yet verified."""
-    return UserFactory(username="zhangsan", identity_status="unverified", phone="13912345678")
-
-
-@pytest.fixture
-def institution(db):
-    return UserFactory(
-        username="acme_admin",
-        kind="institution",
-        institution_name="北京示例软件有限公司",
-        identity_status="unverified",
-    )
-
-
-@pytest.fixture
-def identity_reviewer(db):
-    """A reviewer with the review permission, logged in with the second factor."""
-    from ruanzhu.accounts.roles import IDENTITY_REVIEWERS, staff_roles_ensure
-
-    user = StaffFactory(username="reviewer")
-    user.groups.add(staff_roles_ensure()[IDENTITY_REVIEWERS])
-    totp_device(user)
-    return user
-
-
-@pytest.fixture
-def reviewer_client(client, identity_reviewer):
-    return staff_session(client, identity_reviewer)
-
-
-@pytest.fixture
-def second_reviewer(db):
-    from ruanzhu.accounts.roles import IDENTITY_REVIEWERS, staff_roles_ensure
-
-    user = StaffFactory(username="reviewer2")
-    user.groups.add(staff_roles_ensure()[IDENTITY_REVIEWERS])
-    totp_device(user)
-    return user
+def reviewer_client(client, reviewer):
+    return staff_session(client, reviewer)
 
 
 @pytest.fixture
