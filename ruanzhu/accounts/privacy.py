@@ -10,7 +10,7 @@ from ruanzhu.accounts.models import User
 
 def account_export(*, user: User) -> dict:
     """Return everything the portal holds about ``user``, for the user's own download."""
-    from ruanzhu.filings.selectors import filings_visible_to
+    from ruanzhu.filings.selectors import filings_for
     from ruanzhu.notifications.models import Notification
 
     verifications = [
@@ -45,7 +45,7 @@ def account_export(*, user: User) -> dict:
                 "status": filing.status,
                 "flow_number": filing.flow_number,
             }
-            for filing in filings_visible_to(user)
+            for filing in filings_for(user)
         ],
         "notifications": [
             {"title": item.title, "body": item.body, "created_at": item.created_at.isoformat()}

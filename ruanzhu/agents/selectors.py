@@ -1,4 +1,4 @@
-"""Reads about agents and mandates; the filings code asks ``mandate_active`` on every request."""
+"""Reads about agents and mandates; whether a mandate is in force is asked afresh on every request."""
 
 import datetime
 
@@ -8,6 +8,9 @@ from django.utils import timezone
 
 from ruanzhu.accounts.models import User
 from ruanzhu.agents.models import AgentProfile, Mandate
+from ruanzhu.examination.models import CorrectionRound
+from ruanzhu.filings.access import Purpose, filings_for, mandate_in_force
+from ruanzhu.filings.models import Filing
 
 
 def agent_profile_for(user) -> AgentProfile | None:
@@ -17,38 +20,21 @@ def agent_profile_for(user) -> AgentProfile | None:
     return AgentProfile.objects.filter(account=user, is_active=True).first()
 
 
-def _in_effect(on: datetime.date) -> Q:
-    """Accepted, in term on ``on``, given to an agent that is still active."""
-    return Q(
-        status=Mandate.Status.ACCEPTED,
-        start_date__lte=on,
-        end_date__gte=on,
-        agent__is_active=True,
-        agent__agent_profile__is_active=True,
-    )
-
-
 def mandate_active(*, agent, client, service: str, on: datetime.date | None = None) -> Mandate | None:
     """Return the mandate by which ``agent`` may act for ``client`` in ``service`` on ``on`` (today), or None.
 
     Evaluated afresh on every call, never cached: a revocation or the end of the term takes effect on the next
     request.
     """
-    if agent is None or client is None or agent.pk is None or client.pk is None or agent.pk == client.pk:
-        return None
-    on = on or timezone.localdate()
-    candidates = Mandate.objects.filter(_in_effect(on), agent=agent, client=client).order_by(
-        "-start_date", "-id"
-    )
-    # JSON containment is not available on every database; a pair has very few mandates.
-    return next((mandate for mandate in candidates if mandate.covers(service)), None)
+    return mandate_in_force(agent=agent, client=client, service=service, on=on)
 
 
-def clients_of(agent) -> QuerySet[User]:
-    """Return the accounts for which ``agent`` holds a mandate in effect today."""
-    today = timezone.localdate()
-    client_ids = Mandate.objects.filter(_in_effect(today), agent=agent).values("client_id")
-    return User.objects.filter(pk__in=client_ids).order_by("username")
+def clients_of(agent, *, service: str = "") -> QuerySet[User]:
+    """Return the accounts for which ``agent`` holds a mandate in effect today (covering ``service`` if given)."""
+    mandates = Mandate.objects.in_effect(timezone.localdate()).filter(agent=agent)
+    if service:
+        mandates = mandates.covering(service)
+    return User.objects.filter(pk__in=mandates.values("client_id")).order_by("username")
 
 
 def agent_block_for(mandate: Mandate) -> dict:
@@ -93,19 +79,19 @@ def mandate_for_party(*, user, pk: int) -> Mandate:
     return mandate
 
 
-def agent_filings(*, agent, client_id: int | None = None, status: str = "") -> QuerySet:
-    """Return the filings ``agent`` files, with the open correction deadline, optionally for one client."""
-    from ruanzhu.examination.models import CorrectionRound
-    from ruanzhu.filings.models import Filing
+def agent_filings(*, agent, client_id: int | None = None, status: str = "") -> QuerySet[Filing]:
+    """Return the filings ``agent`` files under a mandate in force, with the open correction deadline.
 
+    A filing whose mandate lapsed is left out, as its pages refuse the agent (ruanzhu.filings.access).
+    """
     open_deadline = (
         CorrectionRound.objects.filter(filing=OuterRef("pk"), answered_at__isnull=True)
         .order_by("-number")
         .values("deadline")[:1]
     )
     filings = (
-        Filing.objects.filter(agent=agent)
-        .select_related("applicant")
+        filings_for(agent, purpose=Purpose.EDIT)
+        .filter(agent=agent)
         .annotate(correction_deadline=Subquery(open_deadline))
         .order_by("-updated_at", "-id")
     )

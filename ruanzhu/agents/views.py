@@ -1,7 +1,5 @@
 """Pages of agents (dashboard, proposing mandates) and of their clients (我的委托)."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ruanzhu.accounts.decorators import agent_required
 from ruanzhu.agents import selectors, services
 from ruanzhu.agents.forms import DashboardFilterForm, LetterUploadForm, MandateProposeForm
 from ruanzhu.agents.letters import mandate_letter_pdf
@@ -17,21 +16,6 @@ from ruanzhu.agents.models import Mandate
 from ruanzhu.core.files import private_file_response, read_private_file
 
 FILINGS_PER_PAGE = 50
-
-
-def agent_required(view):
-    """Let through only accounts with an active agent profile; anyone else gets 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        profile = selectors.agent_profile_for(request.user)
-        if profile is None:
-            raise Http404
-        request.agent_profile = profile
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _back(request, mandate: Mandate):

@@ -1,39 +1,22 @@
 """The applicant's side of examination: answering a 补正 and downloading the certificate."""
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ruanzhu.accounts.decorators import applicant_required
 from ruanzhu.core.files import private_file_response
 from ruanzhu.core.review import ReviewError
 from ruanzhu.examination import services
 from ruanzhu.examination.forms import CorrectionForm, step_fields
-from ruanzhu.examination.panel import can_download_certificate, can_submit_correction
 from ruanzhu.filings.definitions import definition_for
-from ruanzhu.filings.selectors import filing_for_viewer
+from ruanzhu.filings.selectors import Purpose, filing_for, may
 from ruanzhu.filings.services import FilingError
 from ruanzhu.filings.states import Status
-
-
-def applicant_only(view):
-    """Logged-in applicants' accounts; staff are not applicants here and get 404."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.user.is_staff:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _document_labels(filing, kinds: list[str]) -> list[tuple[str, str]]:
@@ -59,13 +42,13 @@ def _posted(request, filing, correction, form) -> tuple[dict, dict, str]:
     return fields, documents, ""
 
 
-@applicant_only
+@applicant_required
 @require_http_methods(["GET", "POST"])
 def correction(request, pk: int):
     """Show the examiner's 补正 items, note and deadline; the filer (or applicant) submits the corrections."""
-    filing = filing_for_viewer(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.VIEW)
     correction = services.open_correction(filing) if filing.status == Status.CORRECTION else None
-    may_submit = can_submit_correction(request.user, filing)
+    may_submit = may(request.user, filing, Purpose.CORRECT)
     expired = correction is not None and correction.deadline < timezone.localdate()
     form = None
     if correction is not None:
@@ -107,13 +90,13 @@ def correction(request, pk: int):
     )
 
 
-@applicant_only
+@applicant_required
 @require_GET
 def certificate(request, pk: int):
     """Download the signed certificate of a registered filing (its owners, applicant and filer)."""
-    filing = filing_for_viewer(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.CERTIFICATE)
     certificate = getattr(filing, "certificate", None) if filing.status == Status.REGISTERED else None
-    if certificate is None or not can_download_certificate(request.user, filing):
+    if certificate is None:
         raise Http404
     return private_file_response(
         content=services.certificate_content(certificate),

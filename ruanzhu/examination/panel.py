@@ -5,22 +5,9 @@ from django.utils import timezone
 
 from ruanzhu.examination.models import Certificate
 from ruanzhu.examination.services import open_correction
-from ruanzhu.filings.models import Filing, PartyRole
+from ruanzhu.filings.access import Purpose, may
+from ruanzhu.filings.models import Filing
 from ruanzhu.filings.states import Status
-
-
-def can_submit_correction(user, filing: Filing) -> bool:
-    """The filer or the applicant answers a 补正; co-owners only read it."""
-    return user.is_authenticated and user.pk in (filing.filer_id, filing.applicant_id)
-
-
-def can_download_certificate(user, filing: Filing) -> bool:
-    """The owners, the applicant and the filer download the certificate."""
-    if not user.is_authenticated:
-        return False
-    if user.pk in (filing.filer_id, filing.applicant_id):
-        return True
-    return filing.parties.filter(account=user, role=PartyRole.OWNER).exists()
 
 
 def examination_panel(*, user, filing: Filing) -> dict:
@@ -39,9 +26,9 @@ def examination_panel(*, user, filing: Filing) -> dict:
                 correction=correction,
                 correction_url=reverse("examination_applicant:correction", args=[filing.pk]),
                 expired=correction.deadline < timezone.localdate(),
-                may_submit=can_submit_correction(user, filing),
+                may_submit=may(user, filing, Purpose.CORRECT),
             )
-    elif filing.status == Status.REGISTERED and can_download_certificate(user, filing):
+    elif filing.status == Status.REGISTERED and may(user, filing, Purpose.CERTIFICATE):
         certificate = Certificate.objects.filter(filing=filing).select_related("registration").first()
         if certificate is not None:
             panel.update(

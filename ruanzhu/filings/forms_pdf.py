@@ -14,17 +14,17 @@ from ruanzhu.filings.models import Filing
 
 
 def _agent_block(filing: Filing) -> AgentBlock | None:
-    details = filing.details.get("agent_block")
-    if not filing.agent_id or not details:
+    block = filing.agent_block
+    if not filing.agent_id or not block:
         return None
     return AgentBlock(
-        name=details.get("name", ""),
-        address=details.get("address", ""),
-        postcode=details.get("postcode", ""),
-        contact_person=details.get("contact_person", ""),
-        phone=details.get("phone", ""),
-        email=details.get("email", ""),
-        mandate_description=details.get("mandate_description", ""),
+        name=block.get("name", ""),
+        address=block.get("address", ""),
+        postcode=block.get("postcode", ""),
+        contact_person=block.get("contact_person", ""),
+        phone=block.get("phone", ""),
+        email=block.get("email", ""),
+        mandate_description=block.get("mandate_description", ""),
     )
 
 

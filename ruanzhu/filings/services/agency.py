@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ruanzhu.accounts.models import User
+from ruanzhu.filings.access import mandate_in_force
 from ruanzhu.filings.models import Filing
 from ruanzhu.filings.services.common import FilingError
 from ruanzhu.filings.services.drafts import filing_create
@@ -14,21 +15,20 @@ def mandate_not_in_force_error() -> FilingError:
 
 
 def agent_block_store(*, filing: Filing, mandate) -> None:
-    """Copy the agent block (SPEC §8) and the mandate of ``mandate`` into the filing's details (caller saves)."""
+    """Record ``mandate`` on the filing and copy its agent block (SPEC §8) onto it (the caller saves)."""
     from ruanzhu.agents.selectors import agent_block_for
 
-    filing.details = {**filing.details, "agent_block": agent_block_for(mandate), "mandate_id": mandate.pk}
+    filing.mandate = mandate
+    filing.agent_block = agent_block_for(mandate)
 
 
 @transaction.atomic
 def filing_create_for_client(*, service: str, agent: User, client: User) -> Filing:
     """Start a draft that ``agent`` files for ``client`` under a mandate in force for ``service``."""
-    from ruanzhu.agents.selectors import mandate_active
-
-    mandate = mandate_active(agent=agent, client=client, service=service)
+    mandate = mandate_in_force(agent=agent, client=client, service=service)
     if mandate is None:
         raise mandate_not_in_force_error()
     filing = filing_create(service=service, applicant=client, filer=agent, agent=agent)
     agent_block_store(filing=filing, mandate=mandate)
-    filing.save(update_fields=["details", "updated_at"])
+    filing.save(update_fields=["mandate", "agent_block", "updated_at"])
     return filing

@@ -9,6 +9,7 @@ from ruanzhu.accounts.models import User
 from ruanzhu.accounts.phones import normalize_phone, phone_index
 from ruanzhu.filings.models import Filing, FilingParty, PartyRole
 from ruanzhu.filings.services.common import FilingError, content_changed, lock, require_editable
+from ruanzhu.identity.selectors import verified_identity_of
 
 
 def _find_account(identifier: str) -> User | None:
@@ -28,30 +29,17 @@ def _find_account(identifier: str) -> User | None:
 
 def party_snapshot(account: User) -> dict:
     """Return the party details of a verified account, as its verification states them ({} if unverified)."""
-    from ruanzhu.identity.models import Verification, VerifiedIdentity
-
-    holder = VerifiedIdentity.objects.select_related("verification").filter(account=account).first()
-    if holder is None or not account.is_verified_identity:
+    identity = verified_identity_of(account)
+    if identity is None:
         return {}
-    verification = holder.verification
-    if verification.kind == Verification.Kind.INSTITUTION:
-        return {
-            "name": verification.institution_name,
-            "category": verification.get_category_display(),
-            "id_type": "统一社会信用代码",
-            "id_number": verification.credit_code,
-            "nationality": verification.nationality or "中国",
-            "province": verification.province,
-            "city": verification.city,
-        }
     return {
-        "name": verification.real_name,
-        "category": "自然人",
-        "id_type": verification.get_id_type_display(),
-        "id_number": verification.id_number,
-        "nationality": verification.nationality,
-        "province": verification.province,
-        "city": verification.city,
+        "name": identity.name,
+        "category": identity.category,
+        "id_type": identity.id_type,
+        "id_number": identity.id_number,
+        "nationality": identity.nationality,
+        "province": identity.province,
+        "city": identity.city,
     }
 
 

@@ -1,11 +1,6 @@
-"""What the applicant's filing views share: who may come in, and telling the user what an action changed."""
-
-from functools import wraps
+"""What the applicant's filing views share: refusals, and telling the user what an action changed."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
-from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from ruanzhu.core.review import ReviewError
@@ -16,33 +11,6 @@ from ruanzhu.filings.states import Status
 # What a refused action raises: the engine's own errors, and the state machine's.
 REFUSALS = (FilingError, ReviewError)
 ISSUING = (Status.AWAITING_CODES, Status.FORM_ISSUED)
-
-
-def applicant_required(view):
-    """Let in logged-in applicants' accounts; staff are not applicants and get 404."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.user.is_staff:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def verified_applicant_required(view):
-    """As applicant_required, and only after real-name verification (others go to 前往实名认证)."""
-
-    @applicant_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_verified_identity:
-            return redirect("filings:verification_required")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def refusal_message(error: Exception) -> str:

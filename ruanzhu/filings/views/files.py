@@ -8,18 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ruanzhu.accounts.decorators import applicant_required
 from ruanzhu.core.files import private_file_response, read_private_file
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.forms import UploadForm
-from ruanzhu.filings.selectors import (
-    filing_for_editor,
-    filing_for_letter,
-    filing_for_viewer,
-    mandate_letter_of,
-)
+from ruanzhu.filings.selectors import Purpose, filing_for, mandate_letter_of
 from ruanzhu.filings.services.documents import filing_upload_document, signature_page_upload
 from ruanzhu.filings.states import Status
-from ruanzhu.filings.views.common import REFUSALS, applicant_required, note_voided, refusal_message
+from ruanzhu.filings.views.common import REFUSALS, note_voided, refusal_message
 from ruanzhu.filings.views.wizard import document_slots, step_url
 
 # The form PDF is valid only from its issue on; a draft's old form was voided by the edit.
@@ -42,7 +38,7 @@ def _read_upload(request) -> tuple[bytes | None, str, str]:
 @require_POST
 def upload(request, pk: int, kind: str):
     """Upload a document of a step (deposits are checked page by page); answer with its row for htmx."""
-    filing = filing_for_editor(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     definition = definition_for(filing.service)
     spec = definition.document(kind)
     if spec is None:
@@ -82,7 +78,7 @@ def upload(request, pk: int, kind: str):
 @require_GET
 def document_download(request, pk: int, kind: str):
     """Download a document of the filing (anyone who may see the filing)."""
-    filing = filing_for_viewer(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.VIEW)
     document = filing.documents.filter(kind=kind).first()
     if document is None:
         raise Http404
@@ -97,7 +93,7 @@ def document_download(request, pk: int, kind: str):
 @require_GET
 def form_pdf(request, pk: int):
     """Download the issued 申请表 with its signature page."""
-    filing = filing_for_viewer(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.VIEW)
     if filing.status not in FORM_VALID or not filing.form_storage_name or not filing.flow_number:
         raise Http404
     return private_file_response(
@@ -111,7 +107,7 @@ def form_pdf(request, pk: int):
 @require_POST
 def signature_page(request, pk: int):
     """Upload the signed and sealed 申请确认签章页 (PDF or image)."""
-    filing = filing_for_editor(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     content, filename, error = _read_upload(request)
     if content is not None:
         try:
@@ -130,7 +126,7 @@ def mandate_letter(request, pk: int):
     """Download the signed 委托书 under which the agent filed: for the agent, its client and examiners."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    filing = filing_for_letter(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.MANDATE_LETTER)
     mandate = mandate_letter_of(filing)
     if mandate is None:
         raise Http404

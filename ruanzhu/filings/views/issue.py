@@ -5,11 +5,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ruanzhu.accounts.decorators import applicant_required
+from ruanzhu.core.http import client_ip
 from ruanzhu.core.masking import mask_phone
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.forms import CodeForm, WithdrawForm
 from ruanzhu.filings.models import Filing
-from ruanzhu.filings.selectors import can_edit, filing_for_editor, filing_for_viewer, mandate_letter_of
+from ruanzhu.filings.selectors import Purpose, filing_for, mandate_letter_of, may
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
 from ruanzhu.filings.services.issue import (
     completeness_problems,
@@ -20,18 +22,9 @@ from ruanzhu.filings.services.issue import (
 )
 from ruanzhu.filings.services.submission import filing_submit, filing_withdraw
 from ruanzhu.filings.states import WITHDRAWABLE, Status
-from ruanzhu.filings.views.common import (
-    REFUSALS,
-    applicant_required,
-    confirmations_voided,
-    refusal_message,
-)
+from ruanzhu.filings.views.common import REFUSALS, confirmations_voided, refusal_message
 from ruanzhu.filings.views.files import FORM_VALID
 from ruanzhu.filings.views.wizard import SAVE_TO_DRAFTS, step_url
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def summary_context(filing: Filing) -> dict:
@@ -107,9 +100,9 @@ def confirm_page(request, filing: Filing, definition):
 @require_POST
 def codes_send(request, pk: int):
     """出申请表（发送验证码）: freeze the form and send one code to each owner's phone."""
-    filing = filing_for_editor(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     try:
-        reached = form_request_codes(filing=filing, by=request.user, ip=_client_ip(request))
+        reached = form_request_codes(filing=filing, by=request.user, ip=client_ip(request))
     except REFUSALS as error:
         for line in refusal_message(error).splitlines():
             messages.error(request, line)
@@ -122,7 +115,7 @@ def codes_send(request, pk: int):
 @require_POST
 def code_confirm(request, pk: int):
     """Record an owner's confirmation with the code the owner relayed to the filer."""
-    filing = filing_for_editor(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     form = CodeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请输入6位验证码。"))
@@ -148,7 +141,7 @@ def code_confirm(request, pk: int):
 @require_POST
 def confirm_mine(request, pk: int):
     """An owner confirms the current form from its own account (待我确认)."""
-    filing = filing_for_viewer(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.CONFIRM)
     try:
         form_confirm_in_account(filing=filing, account=request.user)
     except REFUSALS as error:
@@ -162,7 +155,7 @@ def confirm_mine(request, pk: int):
 @require_POST
 def submit(request, pk: int):
     """确认填报: submit the issued form with its signed signature page; the filing is then locked."""
-    filing = filing_for_editor(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     try:
         filing = filing_submit(filing=filing, by=request.user)
     except REFUSALS as error:
@@ -178,7 +171,7 @@ def submit(request, pk: int):
 @require_POST
 def withdraw(request, pk: int):
     """撤回: the filer withdraws the filing before a decision, giving a reason."""
-    filing = filing_for_editor(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["reason"][0])
@@ -196,14 +189,14 @@ def withdraw(request, pk: int):
 @require_GET
 def detail(request, pk: int):
     """Show a filing to anyone who may see it; owners who did not file it see it read-only."""
-    filing = filing_for_viewer(user=request.user, pk=pk)
-    editor = can_edit(request.user, filing)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.VIEW)
+    editor = may(request.user, filing, Purpose.EDIT)
     context = {
         "filing": filing,
-        "agent_block": filing.details.get("agent_block") if filing.agent_id else None,
+        "agent_block": filing.agent_block if filing.agent_id else None,
         # The signed 委托书 is between the agent and its client: co-owners do not get it.
         "mandate_letter": mandate_letter_of(filing)
-        if request.user.pk in (filing.agent_id, filing.applicant_id)
+        if may(request.user, filing, Purpose.MANDATE_LETTER)
         else None,
         "editable": editor and filing.is_editable,
         "editor": editor,

@@ -1,0 +1,166 @@
+"""Who may do what with a filing: every list, page, panel and download of filings asks here.
+
+A person acts on a filing as its applicant, its filer, one of its parties, or its agent. The agent counts only
+under a mandate in force today (accepted, in term, covering the filing's service, the agent still active), asked
+of the database on every request as an ``Exists`` subquery: a mandate that lapsed hides the filing from every
+list of the agent exactly as it refuses the agent the filing's pages.
+"""
+
+import datetime
+import enum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ruanzhu.filings.models import Filing, FilingParty, PartyRole
+from ruanzhu.filings.states import EDITABLE
+
+# The parties who confirm the form, each with its own code or in its own account.
+CONFIRMING_ROLES = (PartyRole.OWNER, PartyRole.TRANSFEROR, PartyRole.TRANSFEREE)
+
+
+class Purpose(enum.StrEnum):
+    """What a person wants to do with a filing; each purpose has its own answer to "who may"."""
+
+    # Read the filing, its documents and its form: the applicant, the filer, the parties and the agent.
+    VIEW = "view"
+    # Change it, send and relay the owners' codes, submit, withdraw, delete the draft: the filer (the applicant
+    # that files itself, or the agent).
+    EDIT = "edit"
+    # Confirm the form in one's own account: the parties who confirm it.
+    CONFIRM = "confirm"
+    # Answer a 补正: the filer and the applicant.
+    CORRECT = "correct"
+    # Download the certificate: the owners, the applicant and the filer.
+    CERTIFICATE = "certificate"
+    # Download the signed 委托书: the applicant and the agent (co-owners do not get it), and examiners once the
+    # filing was submitted.
+    MANDATE_LETTER = "mandate_letter"
+
+
+class MandateNotInForce(PermissionDenied):
+    """The filing's agent asks without a mandate in force: refused with a page that says why."""
+
+
+def _mandates():
+    # Reached through the foreign key rather than imported: the agents app builds on filings, not the reverse.
+    return Filing._meta.get_field("mandate").related_model.objects
+
+
+def mandate_in_force(*, agent, client, service: str, on: datetime.date | None = None):
+    """Return the mandate by which ``agent`` acts for ``client`` in ``service`` on ``on`` (today), or None.
+
+    Evaluated afresh on every call, never cached: a revocation or the end of the term counts at once.
+    """
+    if agent is None or client is None or agent.pk is None or client.pk is None or agent.pk == client.pk:
+        return None
+    return (
+        _mandates()
+        .in_effect(on or timezone.localdate())
+        .covering(service)
+        .filter(agent=agent, client=client)
+        .order_by("-start_date", "-id")
+        .first()
+    )
+
+
+def mandate_of(filing: Filing):
+    """Return the mandate in force today by which the filing's agent acts for its applicant, or None."""
+    if not filing.agent_id:
+        return None
+    return mandate_in_force(agent=filing.agent, client=filing.applicant, service=filing.service)
+
+
+def _under_mandate(on: datetime.date) -> Exists:
+    """A mandate in force on ``on`` from the filing's applicant to its agent, covering its service."""
+    return Exists(
+        _mandates()
+        .in_effect(on)
+        .covering(OuterRef("service"))
+        .filter(agent=OuterRef("agent"), client=OuterRef("applicant"))
+    )
+
+
+def _party(user, roles=None) -> Q:
+    parties = FilingParty.objects.filter(filing=OuterRef("pk"), account=user)
+    if roles:
+        parties = parties.filter(role__in=roles)
+    return Q(Exists(parties))
+
+
+def _as_agent(user) -> Q:
+    # An agent filing for itself is its own applicant and needs no mandate.
+    return Q(agent=user) & ~Q(applicant=user)
+
+
+def grants(user, purpose: Purpose, *, on: datetime.date | None = None) -> Q:
+    """Return the condition on a filing under which ``user`` may act on it for ``purpose``.
+
+    For querysets and annotations of lists (``may_edit`` …); ``user`` must be logged in.
+    """
+    as_agent = _as_agent(user)
+    agent = as_agent & Q(_under_mandate(on or timezone.localdate()))
+    applicant = Q(applicant=user)
+    filer = Q(filer=user) & ~as_agent
+    match Purpose(purpose):
+        case Purpose.VIEW:
+            return applicant | filer | _party(user) | agent
+        case Purpose.EDIT:
+            return filer | (applicant & Q(agent__isnull=True)) | (agent & Q(filer=user))
+        case Purpose.CONFIRM:
+            return _party(user, CONFIRMING_ROLES)
+        case Purpose.CORRECT:
+            return applicant | filer | (agent & Q(filer=user))
+        case Purpose.CERTIFICATE:
+            return applicant | filer | (agent & Q(filer=user)) | _party(user, [PartyRole.OWNER])
+        case Purpose.MANDATE_LETTER:
+            return applicant | agent
+
+
+def _examiner(user) -> bool:
+    # Examination builds on filings; asked only for the one purpose that examiners share with applicants.
+    from ruanzhu.examination.selectors import can_examine
+
+    return can_examine(user)
+
+
+def filings_for(user, *, purpose: Purpose = Purpose.VIEW) -> QuerySet[Filing]:
+    """Return the filings ``user`` may act on for ``purpose`` (none for anonymous users)."""
+    if not user.is_authenticated:
+        return Filing.objects.none()
+    if purpose == Purpose.MANDATE_LETTER and user.is_staff:
+        if not _examiner(user):
+            return Filing.objects.none()
+        filings = Filing.objects.exclude(status__in=EDITABLE)
+    else:
+        filings = Filing.objects.filter(grants(user, purpose))
+    return filings.select_related("applicant", "filer", "agent")
+
+
+def filing_for(user, *, pk: int, purpose: Purpose = Purpose.VIEW) -> Filing:
+    """Return the filing ``pk`` if ``user`` may act on it for ``purpose``; 404 otherwise.
+
+    Its agent without a mandate in force is refused with a page that says why (it knew the filing already).
+    """
+    filing = filings_for(user, purpose=purpose).filter(pk=pk).first()
+    if filing is not None:
+        return filing
+    if (
+        user.is_authenticated
+        and purpose != Purpose.CONFIRM
+        and Filing.objects.filter(_as_agent(user), pk=pk).exists()
+    ):
+        raise MandateNotInForce(
+            _(
+                "委托已撤销、已过期或不包含本业务，代理机构不能再查看或办理此申请。如需继续办理，请委托人重新委托。"
+            )
+        )
+    raise Http404
+
+
+def may(user, filing: Filing, purpose: Purpose) -> bool:
+    """Tell whether ``user`` may act on ``filing`` for ``purpose`` (one query; lists annotate ``grants``)."""
+    return filings_for(user, purpose=purpose).filter(pk=filing.pk).exists()
