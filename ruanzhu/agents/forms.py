@@ -2,11 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ruanzhu.agents.models import DESCRIPTION_MAX_LENGTH
-from ruanzhu.documents.authorization import SERVICE_LABELS
+from ruanzhu.filings.definitions import definitions
 from ruanzhu.filings.states import Status as FilingStatus
 
 DATE_ERRORS = {"required": _("请填写委托期限。"), "invalid": _("请输入有效日期，如2026-12-01。")}
-SERVICE_CHOICES = [(code, f"{label}（{code}）") for code, label in SERVICE_LABELS.items()]
+
+
+def service_choices():
+    return [(definition.code, f"{definition.title}（{definition.code}）") for definition in definitions()]
 
 
 class MandateProposeForm(forms.Form):
@@ -17,7 +20,7 @@ class MandateProposeForm(forms.Form):
     )
     services = forms.MultipleChoiceField(
         label=_("委托事项"),
-        choices=SERVICE_CHOICES,
+        choices=service_choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={
             "required": _("请至少选择一项委托事项。"),

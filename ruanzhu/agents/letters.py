@@ -3,9 +3,10 @@
 from django.utils import timezone
 
 from ruanzhu.agents.models import AgentProfile, Mandate
-from ruanzhu.agents.services import party_details
 from ruanzhu.core.masking import mask_id_number
 from ruanzhu.documents.authorization import MandateLetterData, agent_mandate_letter_pdf
+from ruanzhu.filings.definitions import definition_for
+from ruanzhu.identity.selectors import verified_identity_of
 
 
 def mandate_letter_pdf(*, mandate: Mandate, viewer) -> bytes:
@@ -15,8 +16,8 @@ def mandate_letter_pdf(*, mandate: Mandate, viewer) -> bytes:
     the agent has no need of it until the client has signed.
     """
     profile = AgentProfile.objects.get(account_id=mandate.agent_id)
-    client = party_details(mandate.client)
-    id_number = client.id_number
+    client = verified_identity_of(mandate.client)
+    id_number = client.id_number if client else ""
     if (
         id_number
         and viewer.pk != mandate.client_id
@@ -31,11 +32,11 @@ def mandate_letter_pdf(*, mandate: Mandate, viewer) -> bytes:
             agent_contact_person=profile.contact_person,
             agent_phone=profile.phone,
             agent_email=profile.email,
-            client_name=client.name,
-            client_id_type=client.id_type,
+            client_name=(client and client.name) or mandate.client.display_name,
+            client_id_type=client.id_type if client else "",
             client_id_number=id_number,
-            client_address=client.address,
-            services=tuple(mandate.services),
+            client_address=client.address if client else "",
+            services=tuple((code, definition_for(code).printed_title) for code in mandate.services),
             start_date=mandate.start_date,
             end_date=mandate.end_date,
             date=timezone.localdate(),

@@ -1,14 +1,17 @@
 """Agents (代理机构) marked by staff and the mandates (委托) their clients give them."""
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ruanzhu.core.review import TransitionEvent
 
-SERVICE_CODES = ("R11", "R21", "R41")
 DESCRIPTION_MAX_LENGTH = 180
 
 
@@ -49,6 +52,29 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MandateQuerySet(models.QuerySet):
+    def in_effect(self, on: datetime.date) -> "MandateQuerySet":
+        """Keep the mandates accepted, in term on ``on`` and given to an agent that is still active."""
+        return self.filter(
+            status=Mandate.Status.ACCEPTED,
+            start_date__lte=on,
+            end_date__gte=on,
+            agent__is_active=True,
+            agent__agent_profile__is_active=True,
+        )
+
+    def covering(self, service) -> "MandateQuerySet":
+        """Keep the mandates whose services include ``service`` (a code, or an expression such as OuterRef).
+
+        JSON containment is not available on every database: the list's JSON text holds the quoted code.
+        """
+        code = Value(service) if isinstance(service, str) else service
+        quoted = Concat(Value('"'), code, Value('"'), output_field=models.TextField())
+        return self.alias(services_text=Cast("services", models.TextField())).filter(
+            services_text__contains=quoted
+        )
 
 
 class Mandate(models.Model):
@@ -94,6 +120,8 @@ class Mandate(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = MandateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("委托")

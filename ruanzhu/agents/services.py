@@ -2,7 +2,6 @@
 revoked by either side; every change is recorded and told to the other side."""
 
 import datetime
-from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
@@ -12,11 +11,13 @@ from django.utils.translation import gettext as _
 
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.selectors import user_find_by_identifier
-from ruanzhu.agents.models import DESCRIPTION_MAX_LENGTH, SERVICE_CODES, AgentProfile, Mandate, MandateEvent
+from ruanzhu.agents.models import DESCRIPTION_MAX_LENGTH, AgentProfile, Mandate, MandateEvent
 from ruanzhu.agents.selectors import agent_cache_key
+from ruanzhu.core.errors import ApplicationError
 from ruanzhu.core.files import delete_private_file, store_private_file
+from ruanzhu.filings.definitions import service_codes
 from ruanzhu.identity.images.sanitize import UploadRejected, sanitize_upload
-from ruanzhu.identity.models import Verification, VerifiedIdentity
+from ruanzhu.identity.selectors import verified_identity_of
 from ruanzhu.notifications.services import notify
 
 MAX_TERM_YEARS = 3
@@ -24,56 +25,8 @@ LETTER_FOLDER = "mandates"
 LETTER_MAX_BYTES = 10 * 1024 * 1024
 
 
-class AgentError(Exception):
+class AgentError(ApplicationError):
     """An action on agents or mandates that is not allowed; ``message`` is shown to the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-# --- Who the parties are ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PartyDetails:
-    """A party as its real-name verification states it (or as its account does, without one)."""
-
-    name: str
-    address: str = ""
-    id_type: str = ""
-    id_number: str = ""
-
-
-def _verification_of(account: User) -> Verification | None:
-    held = VerifiedIdentity.objects.filter(account=account).select_related("verification").first()
-    if held is not None:
-        return held.verification
-    return (
-        Verification.objects.filter(account=account, status=Verification.Status.APPROVED)
-        .order_by("-decided_at", "-id")
-        .first()
-    )
-
-
-def party_details(account: User) -> PartyDetails:
-    """Return the name, address and identity number of ``account`` from its verification."""
-    verification = _verification_of(account)
-    if verification is None:
-        return PartyDetails(name=account.display_name)
-    if verification.kind == Verification.Kind.INSTITUTION:
-        return PartyDetails(
-            name=verification.institution_name or account.display_name,
-            address=verification.address,
-            id_type=str(_("统一社会信用代码")),
-            id_number=verification.credit_code,
-        )
-    return PartyDetails(
-        name=verification.real_name or account.display_name,
-        address=f"{verification.province}{verification.city}",
-        id_type=verification.get_id_type_display(),
-        id_number=verification.id_number,
-    )
 
 
 # --- Agents -------------------------------------------------------------------------------------------------------
@@ -111,11 +64,11 @@ def agent_mark(
     error = agent_eligibility_error(account)
     if error:
         raise AgentError(error)
-    details = party_details(account)
+    identity = verified_identity_of(account)
     profile = AgentProfile.objects.create(
         account=account,
-        name=details.name,
-        address=address or details.address,
+        name=(identity and identity.name) or account.display_name,
+        address=address or (identity.address if identity else ""),
         postcode=postcode,
         contact_person=contact_person,
         phone=phone,
@@ -155,10 +108,11 @@ def _check_services(services) -> list[str]:
     services = list(dict.fromkeys(services or []))
     if not services:
         raise AgentError(_("请至少选择一项委托事项。"))
-    unknown = [code for code in services if code not in SERVICE_CODES]
+    offered = service_codes()
+    unknown = [code for code in services if code not in offered]
     if unknown:
         raise AgentError(_("未知的委托事项：%(codes)s。") % {"codes": "、".join(map(str, unknown))})
-    return [code for code in SERVICE_CODES if code in services]
+    return [code for code in offered if code in services]
 
 
 def _check_term(start_date: datetime.date, end_date: datetime.date) -> None:

@@ -1,6 +1,6 @@
 """The application form (申请表) with its signature page (申请确认签章页), for every service that issues one.
 
-R11, R21 and R41 differ only in their sections and in the roles of their parties, so the caller passes those as
+Services differ only in their sections and in the roles of their parties, so the caller passes those as
 label/value rows and the form prints them as given.
 """
 

@@ -21,11 +21,6 @@ INSTITUTION_AUTHORIZATION_TEMPLATE = "授权书模板 2026-11"
 AGENT_MANDATE_TEMPLATE = "委托书模板 2026-11"
 UPLOAD_NOTE = "请使用本系统模板，打印后签字盖章，扫描或拍照上传。"
 AUTHORIZATION_SCOPE = "办理中国版权保护中心软件著作权登记相关事宜及账户实名认证"
-SERVICE_LABELS = {
-    "R11": "计算机软件著作权登记申请",
-    "R21": "计算机软件著作权转让或专有许可合同登记申请",
-    "R41": "软件登记事项变更或补充申请",
-}
 DEFAULT_MANDATE_SCOPE = (
     "代为填写、修改和提交上述申请的申请表及申请材料；代为上传鉴别材料及证明文件；"
     "代为接收受理通知、补正通知等文书并办理补正；代为查询办理进度、领取登记证书。"
@@ -61,7 +56,8 @@ class MandateLetterData:
     agent_phone: str
     agent_email: str
     client_name: str
-    services: tuple[str, ...]
+    # The services mandated, each as (code, title as printed), in the order printed.
+    services: tuple[tuple[str, str], ...]
     start_date: datetime.date
     end_date: datetime.date
     date: datetime.date
@@ -139,9 +135,8 @@ def agent_mandate_letter_pdf(data: MandateLetterData) -> bytes:
     """Return the 委托书 by which a client mandates an agent for the services listed."""
     if not data.services:
         raise ValueError("a mandate covers at least one service")
-    unknown = [code for code in data.services if code not in SERVICE_LABELS]
-    if unknown:
-        raise ValueError(f"unknown service codes: {', '.join(unknown)}")
+    if any(not code or not title for code, title in data.services):
+        raise ValueError("every mandated service needs its code and title")
     if data.end_date < data.start_date:
         raise ValueError("a mandate cannot end before it starts")
     styles = document_styles()
@@ -151,7 +146,7 @@ def agent_mandate_letter_pdf(data: MandateLetterData) -> bytes:
         client_rows.append((data.client_id_type or "证件号码", data.client_id_number))
     if data.client_address:
         client_rows.append(("地址", data.client_address))
-    services = "；".join(f"{SERVICE_LABELS[code]}（{code}）" for code in data.services)
+    services = "；".join(f"{title}（{code}）" for code, title in data.services)
     term = f"{format_date(data.start_date)}至{format_date(data.end_date)}"
     story = [
         paragraph(title, styles.title),

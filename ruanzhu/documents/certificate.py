@@ -73,6 +73,8 @@ class CertificateData:
     verification_url: str
     extra_rows: tuple[tuple[str, str], ...] = ()
     issuer: str = SYSTEM_NAME
+    # The closing sentence; by default the one of the certificate's kind.
+    closing: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,8 @@ class SignatureReport:
 
 def certificate_pdf(data: CertificateData) -> bytes:
     """Return the unsigned one-page certificate; same data, same bytes."""
-    if data.kind not in CERTIFICATE_KINDS:
-        raise ValueError(f"unknown certificate kind {data.kind!r}")
+    if not data.closing and data.kind not in CERTIFICATE_KINDS:
+        raise ValueError(f"unknown certificate kind {data.kind!r} and no closing sentence")
     if not data.owners:
         raise ValueError("a certificate names at least one owner")
     styles = document_styles()
@@ -165,7 +167,7 @@ def certificate_pdf(data: CertificateData) -> bytes:
         Spacer(1, 8 * mm),
         fields,
         Spacer(1, 6 * mm),
-        paragraph(CLOSING[data.kind], body),
+        paragraph(data.closing or CLOSING[data.kind], body),
         Spacer(1, 14 * mm),
         footer,
     ]

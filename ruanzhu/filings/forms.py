@@ -5,23 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from ruanzhu.filings.models import PartyRole
 
-# Which conditional field shows when: "<field>=<value>" of the field it depends on. The forms' clean() methods
-# are the authority; this only spares the applicant fields that do not apply.
-SHOW_WHEN = {
-    "original_registration_number": "work_type=modified",
-    "modification_description": "work_type=modified",
-    "first_publication_date": "publication=published",
-    "publication_country": "publication=published",
-    "publication_city": "publication=published",
-    "succession_kind": "acquisition=succession",
-    "succession_registration_number": "acquisition=succession",
-    "rights": "rights_scope=partial",
-    "rights_other": "rights=other",
-    "effective_date": "contract_type=transfer",
-    "licence_start": "contract_type=exclusive_licence",
-    "licence_end": "contract_type=exclusive_licence",
-}
-
 
 class OwnerAddForm(forms.Form):
     identifier = forms.CharField(
@@ -29,7 +12,7 @@ class OwnerAddForm(forms.Form):
         max_length=150,
         error_messages={"required": _("请输入著作权人的手机号或用户名。")},
     )
-    # The side of a contract the account is added on (R21); services with owners only leave it out.
+    # The side of a contract the account is added on; services with owners only leave it out.
     role = forms.ChoiceField(label=_("当事人角色"), choices=PartyRole.choices, required=False)
 
 

@@ -1,7 +1,7 @@
 """One filing engine for every service: a filing, its parties, documents, confirmations and events.
 
-What differs between R11, R21 and R41 lives in their service definitions (ruanzhu.filings.definitions): the
-detail fields (kept in ``Filing.details``), the wizard steps, the party roles and the required documents.
+What differs between services lives in their service definitions (ruanzhu.filings.definitions): the
+detail fields (kept in ``Filing.details``, which holds form data only), the wizard steps, the party roles and the required documents.
 """
 
 from django.conf import settings
@@ -12,13 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from ruanzhu.core.fields import EncryptedTextField
 from ruanzhu.core.masking import mask_id_number
 from ruanzhu.core.review import ReviewItem, TransitionEvent
+from ruanzhu.filings.definitions.registry import service_choices
 from ruanzhu.filings.states import EDITABLE, TRANSITIONS, Status
-
-
-class Service(models.TextChoices):
-    R11 = "R11", _("计算机软件著作权登记申请")
-    R21 = "R21", _("计算机软件著作权转让或专有许可合同登记申请")
-    R41 = "R41", _("软件登记事项变更或补充申请")
 
 
 class Filing(ReviewItem):
@@ -26,7 +21,8 @@ class Filing(ReviewItem):
 
     TRANSITIONS = TRANSITIONS
 
-    service = models.CharField(_("业务"), max_length=3, choices=Service.choices)
+    # The offered services come from the registry of service definitions (ruanzhu.filings.definitions).
+    service = models.CharField(_("业务"), max_length=3, choices=service_choices)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="filings"
@@ -44,6 +40,22 @@ class Filing(ReviewItem):
         null=True,
         blank=True,
         related_name="agent_filings",
+    )
+    # A string reference: the filings app does not import the agents app (agents builds on filings).
+    mandate = models.ForeignKey(
+        "agents.Mandate",
+        verbose_name=_("委托"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="filings",
+        help_text=_("代理机构据以办理本申请的委托；申请人自行办理时为空。"),
+    )
+    agent_block = models.JSONField(
+        _("代理机构栏"),
+        default=dict,
+        blank=True,
+        help_text=_("出申请表时从委托和代理机构信息复制，打印在申请表上。"),
     )
     title = models.CharField(_("名称"), max_length=200, blank=True)
     details = models.JSONField(_("申请信息"), default=dict, blank=True)

@@ -22,7 +22,8 @@ class Registration(models.Model):
     registration_number = models.CharField(_("登记号"), max_length=20, unique=True)
     certificate_number = models.CharField(_("证书号"), max_length=40, unique=True)
     certificate_sequence = models.PositiveBigIntegerField(_("证书流水号"), unique=True)
-    service = models.CharField(_("业务"), max_length=10, default="R11")
+    # The code of the service whose approval created the record (its definition's code).
+    service = models.CharField(_("业务"), max_length=10)
     software_name = models.CharField(_("软件全称"), max_length=200)
     short_name = models.CharField(_("软件简称"), max_length=100, blank=True)
     version = models.CharField(_("版本号"), max_length=40)

@@ -49,7 +49,7 @@ MANDATE = MandateLetterData(
     client_name="北京艾克米科技有限公司",
     client_id_type="统一社会信用代码",
     client_id_number="91110108MA01ABCD2X",
-    services=("R11", "R41"),
+    services=(("R11", "计算机软件著作权登记申请"), ("R41", "软件登记事项变更或补充申请")),
     start_date=datetime.date(2026, 12, 1),
     end_date=datetime.date(2027, 11, 30),
     date=datetime.date(2026, 11, 28),
@@ -217,7 +217,7 @@ def test_mandate_letter_prints_the_scope_given():
     "change",
     [
         {"services": ()},
-        {"services": ("R11", "R99")},
+        {"services": (("R11", "计算机软件著作权登记申请"), ("R99", ""))},
         {"end_date": datetime.date(2026, 11, 30)},
     ],
 )

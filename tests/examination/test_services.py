@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.db import connection
 from pypdf import PdfReader
 
+from ruanzhu.core.models import ReasonCode
 from ruanzhu.core.review import ReviewError, item_claim
 from ruanzhu.documents.certificate import verify_signature
 from ruanzhu.examination import services
-from ruanzhu.examination.models import RefusalGround
 from ruanzhu.examination.signing import signing_identity
 from ruanzhu.filings.models import FilingEvent
 from ruanzhu.filings.services import FilingError
@@ -18,18 +18,19 @@ from ruanzhu.filings.states import Status
 from ruanzhu.notifications.models import Notification
 from ruanzhu.registry.models import Registration
 from ruanzhu.registry.services import registration_numbers_next
+from tests.examination.checklist import every_point
 
 
 @pytest.fixture
-def examining(submitted_filing, examiner_user):
-    filing = item_claim(item=submitted_filing, by=examiner_user)
-    filing = services.filing_accept(filing=filing, by=examiner_user)
-    return services.examination_start(filing=filing, by=examiner_user)
+def examining(submitted_filing, examiner):
+    filing = item_claim(item=submitted_filing, by=examiner)
+    filing = services.filing_accept(filing=filing, by=examiner)
+    return services.examination_start(filing=filing, by=examiner)
 
 
-def test_decisions_need_the_examiner_to_claim_the_filing(submitted_filing, examiner_user):
+def test_decisions_need_the_examiner_to_claim_the_filing(submitted_filing, examiner):
     with pytest.raises(ReviewError):
-        services.filing_accept(filing=submitted_filing, by=examiner_user)
+        services.filing_accept(filing=submitted_filing, by=examiner)
     submitted_filing.refresh_from_db()
     assert submitted_filing.status == Status.SUBMITTED
 
@@ -40,26 +41,28 @@ def test_acceptance_notifies_owners(examining, verified_alice, verified_bob):
         assert Notification.objects.filter(recipient=owner, title="受理通知").exists()
 
 
-def test_illegal_transition_is_refused_whoever_asks(submitted_filing, examiner_user):
-    filing = item_claim(item=submitted_filing, by=examiner_user)
+def test_illegal_transition_is_refused_whoever_asks(submitted_filing, examiner):
+    filing = item_claim(item=submitted_filing, by=examiner)
     with pytest.raises(ReviewError):
-        services.filing_register(filing=filing, by=examiner_user)  # submitted → registered skips acceptance
+        services.filing_register(
+            filing=filing, by=examiner, checked=every_point(filing)
+        )  # submitted → registered skips acceptance
     filing.refresh_from_db()
     assert filing.status == Status.SUBMITTED and not Registration.objects.exists()
 
 
-def test_not_accepted_needs_a_reason(submitted_filing, examiner_user):
-    filing = item_claim(item=submitted_filing, by=examiner_user)
+def test_not_accepted_needs_a_reason(submitted_filing, examiner):
+    filing = item_claim(item=submitted_filing, by=examiner)
     with pytest.raises(ReviewError):
-        services.filing_reject_acceptance(filing=filing, by=examiner_user, reason=" ")
-    filing = services.filing_reject_acceptance(filing=filing, by=examiner_user, reason="重复申请")
+        services.filing_reject_acceptance(filing=filing, by=examiner, reason=" ")
+    filing = services.filing_reject_acceptance(filing=filing, by=examiner, reason="重复申请")
     assert filing.status == Status.NOT_ACCEPTED
 
 
-def test_correction_round_trip_changes_only_the_listed_items(examining, examiner_user, verified_alice):
+def test_correction_round_trip_changes_only_the_listed_items(examining, examiner, verified_alice):
     correction = services.correction_request(
         filing=examining,
-        by=examiner_user,
+        by=examiner,
         items=[services.CorrectionItem("field:purpose", "开发目的过于笼统")],
         note="请补正",
     )
@@ -87,9 +90,9 @@ def test_correction_round_trip_changes_only_the_listed_items(examining, examiner
     assert [(item.before, item.after) for item in diff] == [("园区数字化管理", "园区访客与设备的统一管理")]
 
 
-def test_past_the_deadline_the_filing_is_deemed_withdrawn(examining, examiner_user, verified_alice):
+def test_past_the_deadline_the_filing_is_deemed_withdrawn(examining, examiner, verified_alice):
     correction = services.correction_request(
-        filing=examining, by=examiner_user, items=[services.CorrectionItem("field:purpose", "请具体说明")]
+        filing=examining, by=examiner, items=[services.CorrectionItem("field:purpose", "请具体说明")]
     )
     reminder_day = correction.deadline - datetime.timedelta(days=2)
     assert services.corrections_expire(today=reminder_day) == {"expired": 0, "reminded": 1}
@@ -109,8 +112,8 @@ def test_past_the_deadline_the_filing_is_deemed_withdrawn(examining, examiner_us
         )
 
 
-def test_registration_publishes_the_record_and_a_signed_certificate(examining, examiner_user):
-    filing = services.filing_register(filing=examining, by=examiner_user)
+def test_registration_publishes_the_record_and_a_signed_certificate(examining, examiner):
+    filing = services.filing_register(filing=examining, by=examiner, checked=every_point(examining))
     assert filing.status == Status.REGISTERED
     registration = Registration.objects.get()
     year = datetime.date.today().year
@@ -134,10 +137,11 @@ def test_registration_publishes_the_record_and_a_signed_certificate(examining, e
     assert report.valid and report.intact and report.trusted
 
 
-def test_refusal_names_one_of_the_four_grounds(examining, examiner_user):
+def test_refusal_names_one_of_the_four_grounds(examining, examiner):
     with pytest.raises(ReviewError):
-        services.filing_refuse(filing=examining, by=examiner_user, ground="because")
-    filing = services.filing_refuse(filing=examining, by=examiner_user, ground=RefusalGround.DISPUTE)
+        services.filing_refuse(filing=examining, by=examiner, ground="because")
+    dispute = ReasonCode.objects.get(queue=ReasonCode.Queue.EXAMINATION, code="dispute")
+    filing = services.filing_refuse(filing=examining, by=examiner, ground=dispute)
     assert filing.status == Status.REFUSED
     assert "存在权属争议" in filing.events.order_by("-id").first().note
 

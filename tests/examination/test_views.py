@@ -7,13 +7,14 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from ruanzhu.accounts.roles import EXAMINERS, IDENTITY_REVIEWERS, staff_roles_ensure
 from ruanzhu.core.models import AuditEntry
 from ruanzhu.core.review import item_claim
 from ruanzhu.examination import services
-from ruanzhu.examination.models import CorrectionRound
+from ruanzhu.examination.models import Certificate, CorrectionRound
 from ruanzhu.filings.states import Status
-from tests.factories import StaffFactory, staff_session, totp_device
+from ruanzhu.registry.models import Registration
+from tests.examination.checklist import every_point
+from tests.factories import staff_session
 
 
 def texts(response) -> list[str]:
@@ -25,21 +26,21 @@ def url(name, filing=None, *args):
 
 
 @pytest.fixture
-def claimed(submitted_filing, examiner_user):
-    return item_claim(item=submitted_filing, by=examiner_user)
+def claimed(submitted_filing, examiner):
+    return item_claim(item=submitted_filing, by=examiner)
 
 
 @pytest.fixture
-def examining(claimed, examiner_user):
-    filing = services.filing_accept(filing=claimed, by=examiner_user)
-    return services.examination_start(filing=filing, by=examiner_user)
+def examining(claimed, examiner):
+    filing = services.filing_accept(filing=claimed, by=examiner)
+    return services.examination_start(filing=filing, by=examiner)
 
 
 @pytest.fixture
-def in_correction(examining, examiner_user):
+def in_correction(examining, examiner):
     services.correction_request(
         filing=examining,
-        by=examiner_user,
+        by=examiner,
         items=[
             services.CorrectionItem("field:purpose", "开发目的过于笼统"),
             services.CorrectionItem("document:document_deposit", "文档页眉与软件名称不一致"),
@@ -48,14 +49,6 @@ def in_correction(examining, examiner_user):
     )
     examining.refresh_from_db()
     return examining
-
-
-@pytest.fixture
-def other_examiner(client, db):
-    user = StaffFactory(username="examiner2")
-    user.groups.add(staff_roles_ensure()[EXAMINERS])
-    totp_device(user)
-    return user
 
 
 def applicant_url(name, filing):
@@ -87,16 +80,14 @@ def test_staff_pages_need_login(client, submitted_filing, name):
 
 
 @pytest.mark.parametrize("name", STAFF_GETS)
-def test_staff_pages_need_the_second_factor(client, examiner_user, submitted_filing, name):
-    client.force_login(examiner_user)
+def test_staff_pages_need_the_second_factor(client, examiner, submitted_filing, name):
+    client.force_login(examiner)
     response = client.get(staff_get_url(name, submitted_filing))
     assert response.status_code == 302 and reverse("accounts:staff_login") in response.url
 
 
 @pytest.mark.parametrize("name", STAFF_GETS)
-def test_identity_reviewer_gets_404(client, submitted_filing, name):
-    reviewer = StaffFactory(username="reviewer")
-    reviewer.groups.add(staff_roles_ensure()[IDENTITY_REVIEWERS])
+def test_identity_reviewer_gets_404(client, submitted_filing, name, reviewer):
     staff_session(client, reviewer)
     assert client.get(staff_get_url(name, submitted_filing)).status_code == 404
 
@@ -146,12 +137,12 @@ def test_detail_shows_details_owners_masked_documents_and_history(examiner_clien
     assert "待受理" in page  # the event of the submission
 
 
-def test_document_download_is_streamed_and_audited(examiner_client, submitted_filing, examiner_user):
+def test_document_download_is_streamed_and_audited(examiner_client, submitted_filing, examiner):
     response = examiner_client.get(url("document", submitted_filing, "program_deposit"))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "private, no-store"
     assert response.content.startswith(b"%PDF")
-    entry = AuditEntry.objects.get(actor=examiner_user)
+    entry = AuditEntry.objects.get(actor=examiner)
     assert entry.action == AuditEntry.Action.EXPORT_DATA and entry.field_label == "程序鉴别材料"
     assert entry.target_object_id == str(submitted_filing.pk)
 
@@ -162,17 +153,17 @@ def test_unknown_document_is_404(examiner_client, submitted_filing):
 
 
 # --- Claims --------------------------------------------------------------------------------------------------------
-def test_claim_and_release(examiner_client, submitted_filing, examiner_user):
+def test_claim_and_release(examiner_client, submitted_filing, examiner):
     examiner_client.post(url("claim", submitted_filing))
     submitted_filing.refresh_from_db()
-    assert submitted_filing.claimed_by == examiner_user
+    assert submitted_filing.claimed_by == examiner
     examiner_client.post(url("release", submitted_filing))
     submitted_filing.refresh_from_db()
     assert submitted_filing.claimed_by is None
 
 
-def test_claim_keeps_a_second_examiner_off(client, claimed, other_examiner, examiner_user):
-    staff_session(client, other_examiner)
+def test_claim_keeps_a_second_examiner_off(client, claimed, second_examiner, examiner):
+    staff_session(client, second_examiner)
     page = client.get(url("detail", claimed)).content.decode()
     assert "examiner 正在处理" in page and 'data-testid="claim"' not in page
     response = client.post(url("claim", claimed))
@@ -182,7 +173,7 @@ def test_claim_keeps_a_second_examiner_off(client, claimed, other_examiner, exam
     response = client.post(url("release", claimed))
     assert "只能退回自己领取的事项。" in texts(response)
     claimed.refresh_from_db()
-    assert claimed.claimed_by == examiner_user and claimed.status == Status.SUBMITTED
+    assert claimed.claimed_by == examiner and claimed.status == Status.SUBMITTED
 
 
 def test_action_without_claim_is_refused(examiner_client, submitted_filing):
@@ -286,10 +277,29 @@ def test_refuse(examiner_client, examining):
 
 
 def test_register_shows_the_numbers(examiner_client, examining):
-    response = examiner_client.post(url("register", examining), follow=True)
+    response = examiner_client.post(
+        url("register", examining), {"checklist": every_point(examining)}, follow=True
+    )
     examining.refresh_from_db()
     assert examining.status == Status.REGISTERED
     assert examining.certificate.registration.registration_number in response.content.decode()
+
+
+def test_the_page_lists_the_checklist_of_the_service(examiner_client, examining):
+    page = examiner_client.get(url("detail", examining)).content.decode()
+    for key in every_point(examining):
+        assert f'data-testid="checklist-{key}"' in page
+
+
+@pytest.mark.parametrize("ticked", [0, 1, 2])
+def test_register_is_refused_until_every_point_is_ticked(examiner_client, examining, ticked):
+    points = every_point(examining)
+    response = examiner_client.post(url("register", examining), {"checklist": points[:ticked]}, follow=True)
+    assert any("请逐项核对审查要点后再准予登记" in text for text in texts(response))
+    examining.refresh_from_db()
+    assert examining.status == Status.EXAMINING
+    assert not Registration.objects.exists() and not Certificate.objects.exists()
+    assert not examining.events.filter(to_status=Status.REGISTERED).exists()
 
 
 # --- The applicant's correction page -------------------------------------------------------------------------------
@@ -412,8 +422,8 @@ def test_correction_page_without_a_correction(client, submitted_filing, verified
 
 # --- Certificate ---------------------------------------------------------------------------------------------------
 @pytest.fixture
-def registered(examining, examiner_user):
-    return services.filing_register(filing=examining, by=examiner_user)
+def registered(examining, examiner):
+    return services.filing_register(filing=examining, by=examiner, checked=every_point(examining))
 
 
 def test_owners_download_the_certificate(client, registered, verified_alice, verified_bob):
@@ -447,7 +457,7 @@ def render_panel(user, filing) -> str:
 
 
 def test_panel_links_the_correction_and_the_certificate(
-    in_correction, verified_alice, verified_bob, examiner_user
+    in_correction, verified_alice, verified_bob, examiner
 ):
     html = render_panel(verified_alice, in_correction)
     assert applicant_url("correction", in_correction) in html and "去补正" in html
@@ -457,7 +467,7 @@ def test_panel_links_the_correction_and_the_certificate(
         filing=in_correction, by=verified_alice, fields={"purpose": "新目的"}, documents={}
     )
     in_correction.refresh_from_db()
-    services.filing_register(filing=in_correction, by=examiner_user)
+    services.filing_register(filing=in_correction, by=examiner, checked=every_point(in_correction))
     in_correction.refresh_from_db()
     html = render_panel(verified_bob, in_correction)
     assert applicant_url("certificate", in_correction) in html
@@ -468,9 +478,7 @@ def test_workbench_shows_the_examination_card(examiner_client, submitted_filing)
     assert 'data-testid="examination-queue-summary"' in page and "待受理 1 件" in page
 
 
-def test_workbench_hides_the_card_from_an_identity_reviewer(client, db):
-    reviewer = StaffFactory(username="reviewer")
-    reviewer.groups.add(staff_roles_ensure()[IDENTITY_REVIEWERS])
+def test_workbench_hides_the_card_from_an_identity_reviewer(client, reviewer):
     staff_session(client, reviewer)
     page = client.get(reverse("staff:home")).content.decode()
     assert 'data-testid="identity-queue-summary"' in page

@@ -102,7 +102,7 @@ def test_an_edit_voids_the_confirmations(ready, verified_alice, django_capture_o
     old_code = latest_code_in_outbox(verified_alice.phone)
     form_confirm_with_code(filing=ready, by=verified_alice, party_id=alice_party.pk, code=old_code)
     fill_data = {**STEP_DATA["features"], "purpose": "园区精细化管理"}
-    from ruanzhu.filings.definitions.r11 import FeaturesForm
+    from ruanzhu.filings.definitions.r11.forms import FeaturesForm
 
     form = FeaturesForm(data=fill_data)
     assert form.is_valid()
@@ -146,7 +146,7 @@ def test_deposit_with_a_short_page_is_refused_page_by_page(ready, verified_alice
 
 
 def test_renaming_the_software_rechecks_the_deposits(ready, verified_alice):
-    from ruanzhu.filings.definitions.r11 import SoftwareForm
+    from ruanzhu.filings.definitions.r11.forms import SoftwareForm
 
     form = SoftwareForm(data={**STEP_DATA["software"], "full_name": "智慧园区综合管理平台"})
     assert form.is_valid()

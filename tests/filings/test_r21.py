@@ -12,7 +12,7 @@ from ruanzhu.core.review import ReviewError
 from ruanzhu.documents.certificate import verify_signature
 from ruanzhu.examination.services import certificate_content
 from ruanzhu.examination.signing import signing_identity
-from ruanzhu.filings.definitions.r21 import ContractForm, PartiesForm
+from ruanzhu.filings.definitions.r21.forms import ContractForm, PartiesForm
 from ruanzhu.filings.models import Filing
 from ruanzhu.filings.services import FilingError
 from ruanzhu.filings.services.documents import filing_upload_document
@@ -22,8 +22,6 @@ from ruanzhu.filings.services.parties import owner_add
 from ruanzhu.filings.states import Status
 from ruanzhu.registry.models import RegistrationChange
 from ruanzhu.registry.services import registration_create
-from tests.examination import conftest as examination_fixtures
-from tests.factories import verify
 from tests.filings.registered import (
     confirm_with_codes_and_submit,
     examine_and_register,
@@ -31,8 +29,6 @@ from tests.filings.registered import (
     registered_work,
     save_steps,
 )
-
-examiner_user = examination_fixtures.examiner_user
 
 
 @pytest.fixture(autouse=True)
@@ -48,14 +44,9 @@ def _storage(settings, tmp_path):
 
 
 @pytest.fixture
-def verified_carol(carol):
-    verify(carol, "110105199201150046", "柯萝")
-    return carol
-
-
-@pytest.fixture
 def work(db):
     return registration_create(
+        service="R11",
         software_name="智慧园区管理平台",
         version="V1.0",
         owners=["李爱丽"],
@@ -199,13 +190,13 @@ def test_approval_records_the_transfer_on_the_record_and_issues_a_contract_certi
     verified_carol,
     deposits,
     django_capture_on_commit_callbacks,
-    examiner_user,
+    examiner,
     client,
 ):
     capture = django_capture_on_commit_callbacks
-    registration = registered_work(verified_alice, verified_bob, deposits, capture, examiner_user)
+    registration = registered_work(verified_alice, verified_bob, deposits, capture, examiner)
     filing = _transfer(registration.registration_number, verified_alice, verified_carol, capture)
-    filing = examine_and_register(filing, examiner_user)
+    filing = examine_and_register(filing, examiner)
 
     assert filing.status == Status.REGISTERED
     entry = RegistrationChange.objects.get(registration=registration)
@@ -238,7 +229,7 @@ def test_approval_records_the_transfer_on_the_record_and_issues_a_contract_certi
 
 
 def test_a_contract_on_a_registration_from_elsewhere_cannot_be_approved_here(
-    verified_alice, verified_carol, django_capture_on_commit_callbacks, examiner_user
+    verified_alice, verified_carol, django_capture_on_commit_callbacks, examiner
 ):
     filing = _transfer(
         "2019SR0000001",
@@ -248,7 +239,7 @@ def test_a_contract_on_a_registration_from_elsewhere_cannot_be_approved_here(
         software_name="别处登记的软件",
     )
     with pytest.raises(ReviewError) as refusal:
-        examine_and_register(filing, examiner_user)
+        examine_and_register(filing, examiner)
     assert "不在本系统的登记簿中" in str(refusal.value)
     filing.refresh_from_db()
     assert filing.status == Status.EXAMINING and not RegistrationChange.objects.exists()

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from ruanzhu.documents.certificate import verify_signature
 from ruanzhu.examination.services import certificate_content
 from ruanzhu.examination.signing import signing_identity
-from ruanzhu.filings.definitions.r41 import ChangeForm
+from ruanzhu.filings.definitions.r41.forms import ChangeForm
 from ruanzhu.filings.models import Filing
 from ruanzhu.filings.services import FilingError
 from ruanzhu.filings.services.documents import filing_upload_document
@@ -20,8 +20,6 @@ from ruanzhu.filings.services.issue import completeness_problems
 from ruanzhu.filings.states import Status
 from ruanzhu.registry.models import Registration, RegistrationChange
 from ruanzhu.registry.services import registration_create
-from tests.examination import conftest as examination_fixtures
-from tests.factories import verify
 from tests.filings.registered import (
     confirm_with_codes_and_submit,
     examine_and_register,
@@ -31,7 +29,6 @@ from tests.filings.registered import (
 )
 
 NEW_NAME = "智慧园区综合管理平台"
-examiner_user = examination_fixtures.examiner_user
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +45,7 @@ def _storage(settings, tmp_path):
 
 def record(**overrides) -> Registration:
     values = {
+        "service": "R11",
         "software_name": "智慧园区管理平台",
         "version": "V1.0",
         "owners": ["李爱丽", "鲍勃"],
@@ -74,12 +72,6 @@ def errors_of(data: dict) -> dict:
 @pytest.fixture
 def unpublished(db):
     return record()
-
-
-@pytest.fixture
-def verified_carol(carol):
-    verify(carol, "110105199201150046", "柯萝")
-    return carol
 
 
 def test_a_name_change_is_accepted_and_remembers_the_record(unpublished):
@@ -245,13 +237,13 @@ def _name_change(registration, alice, capture):
 
 
 def test_approval_renames_the_record_keeps_its_history_and_issues_a_change_certificate(
-    verified_alice, verified_bob, deposits, django_capture_on_commit_callbacks, examiner_user, client
+    verified_alice, verified_bob, deposits, django_capture_on_commit_callbacks, examiner, client
 ):
     capture = django_capture_on_commit_callbacks
-    registration = registered_work(verified_alice, verified_bob, deposits, capture, examiner_user)
+    registration = registered_work(verified_alice, verified_bob, deposits, capture, examiner)
     filing = _name_change(registration, verified_alice, capture)
     assert filing.status == Status.SUBMITTED and filing.flow_number.startswith("R41")
-    filing = examine_and_register(filing, examiner_user)
+    filing = examine_and_register(filing, examiner)
 
     assert filing.status == Status.REGISTERED
     registration.refresh_from_db()
@@ -289,10 +281,10 @@ def test_approval_renames_the_record_keeps_its_history_and_issues_a_change_certi
 
 
 def test_approval_of_a_supplement_sets_the_first_publication_date(
-    verified_alice, verified_bob, deposits, django_capture_on_commit_callbacks, examiner_user
+    verified_alice, verified_bob, deposits, django_capture_on_commit_callbacks, examiner
 ):
     capture = django_capture_on_commit_callbacks
-    registration = registered_work(verified_alice, verified_bob, deposits, capture, examiner_user)
+    registration = registered_work(verified_alice, verified_bob, deposits, capture, examiner)
     published = timezone.localdate().isoformat()
     filing = filing_create(service="R41", applicant=verified_bob, filer=verified_bob)
     filing = save_steps(
@@ -311,7 +303,7 @@ def test_approval_of_a_supplement_sets_the_first_publication_date(
         filing=filing, by=verified_bob, kind="evidence", data=one_page_pdf(), filename="e.pdf"
     )
     filing.refresh_from_db()
-    filing = examine_and_register(confirm_with_codes_and_submit(filing, verified_bob, capture), examiner_user)
+    filing = examine_and_register(confirm_with_codes_and_submit(filing, verified_bob, capture), examiner)
 
     registration.refresh_from_db()
     assert registration.first_publication_date.isoformat() == published

@@ -19,6 +19,7 @@ def make_registration(db):
         fields.setdefault("completion_date", datetime.date(2025, 12, 1))
         fields.setdefault("registered_on", datetime.date(2026, 3, 2))
         fields.setdefault("category", "应用软件")
+        fields.setdefault("service", "R11")
         return registration_create(**fields)
 
     return make

@@ -129,6 +129,7 @@ def test_revoked_registration_cannot_be_changed(make_registration):
 def test_owner_names_are_required(db):
     with pytest.raises(RegistryError):
         registration_create(
+            service="R11",
             software_name="某软件",
             version="V1.0",
             owners=[" "],
@@ -193,6 +194,7 @@ def test_concurrent_registrations_of_two_years_share_one_gap_free_certificate_se
         with lock:
             year = next(years)
         return registration_create(
+            service="R11",
             software_name="并发登记测试软件",
             version="V1.0",
             owners=["示例科技有限公司"],

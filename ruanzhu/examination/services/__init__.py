@@ -13,19 +13,19 @@ from ruanzhu.examination.services.corrections import (
     snapshot,
 )
 from ruanzhu.examination.services.decisions import (
-    APPROVALS,
     certificate_content,
     certificate_issue,
+    checklist_missing,
     filing_refuse,
     filing_register,
 )
 
 __all__ = [
-    "APPROVALS",
     "CorrectionItem",
     "Difference",
     "certificate_content",
     "certificate_issue",
+    "checklist_missing",
     "correction_diff",
     "correction_request",
     "correction_submit",

@@ -1,6 +1,33 @@
-"""Service definitions: what R11, R21 and R41 are on the one filing engine."""
+"""Service definitions: each service is one package here (see registry.BUILT_IN), and the engine only calls them."""
 
-from ruanzhu.filings.definitions.base import DocumentSpec, ServiceDefinition, Step
-from ruanzhu.filings.definitions.registry import definition_for
+from ruanzhu.filings.definitions.base import (
+    Approval,
+    ChecklistItem,
+    DocumentSpec,
+    ServiceDefinition,
+    Step,
+    StepNote,
+)
+from ruanzhu.filings.definitions.registry import (
+    definition_for,
+    definitions,
+    register,
+    service_choices,
+    service_codes,
+    unregister,
+)
 
-__all__ = ["DocumentSpec", "ServiceDefinition", "Step", "definition_for"]
+__all__ = [
+    "Approval",
+    "ChecklistItem",
+    "DocumentSpec",
+    "ServiceDefinition",
+    "Step",
+    "StepNote",
+    "definition_for",
+    "definitions",
+    "register",
+    "service_choices",
+    "service_codes",
+    "unregister",
+]

@@ -1,16 +1,13 @@
 from django.utils.translation import gettext as _
 
+from ruanzhu.core.errors import ApplicationError
 from ruanzhu.core.review import item_lock, item_transition
 from ruanzhu.filings.models import Filing
 from ruanzhu.filings.states import Status
 
 
-class FilingError(Exception):
+class FilingError(ApplicationError):
     """An action on a filing that is not possible now; ``message`` is shown to the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def lock(filing: Filing) -> Filing:

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from ruanzhu.core.files import store_private_file
 from ruanzhu.core.masking import mask_phone
+from ruanzhu.filings.access import mandate_of
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.models import Confirmation, DailySequence, Filing, FilingParty, PartyRole
-from ruanzhu.filings.selectors import mandate_of
 from ruanzhu.filings.services.agency import agent_block_store, mandate_not_in_force_error
 from ruanzhu.filings.services.common import FilingError, lock, move, require_editable
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
@@ -24,7 +24,7 @@ from ruanzhu.otp.services import CodeRejected, SendRefused, code_send, code_veri
 
 
 def fingerprint_of(filing: Filing) -> str:
-    """Return the SHA-256 of the form's canonical content: details, parties, agent and document hashes."""
+    """Return the SHA-256 of the form's canonical content: details, parties, agent block and document hashes."""
     parties = [
         [
             party.role,
@@ -46,6 +46,8 @@ def fingerprint_of(filing: Filing) -> str:
         "service": filing.service,
         "applicant": filing.applicant_id,
         "agent": filing.agent_id,
+        "mandate": filing.mandate_id,
+        "agent_block": filing.agent_block,
         "details": filing.details,
         "parties": parties,
         "documents": documents,
@@ -180,7 +182,7 @@ def _confirm(*, filing: Filing, party: FilingParty, by, via: str) -> Filing:
 
 
 def flow_number_next(*, service: str) -> str:
-    """Return the next flow number of the day: R11 + YYYYMMDD + a 6-digit daily sequence, gap-free."""
+    """Return the next flow number of the day: the service code, YYYYMMDD and a 6-digit daily sequence, gap-free."""
     day = timezone.localdate()
     with transaction.atomic():
         DailySequence.objects.get_or_create(prefix=service, day=day)

@@ -4,14 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ruanzhu.filings.catalog import SOFTWARE_SERVICES
+from ruanzhu.filings.definitions import definitions
 from ruanzhu.filings.models import Filing
 
 
 @require_GET
 def catalog(request):
-    """Show 版权登记 → 软件登记: the three software services with 立即登记."""
-    return render(request, "filings/catalog.html", {"services": SOFTWARE_SERVICES})
+    """Show 版权登记 → 软件登记: every offered software service with 立即登记."""
+    return render(request, "filings/catalog.html", {"services": definitions()})
 
 
 @login_required

@@ -9,23 +9,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ruanzhu.filings.catalog import SERVICES_BY_CODE
+from ruanzhu.accounts.decorators import applicant_required, verified_required
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.definitions.base import form_initial
-from ruanzhu.filings.forms import SHOW_WHEN, FilerRoleForm, OwnerAddForm
+from ruanzhu.filings.forms import FilerRoleForm, OwnerAddForm
 from ruanzhu.filings.models import FilingParty, PartyRole
-from ruanzhu.filings.selectors import can_edit, filing_for_editor, my_filings
+from ruanzhu.filings.selectors import Purpose, filing_for, my_filings
 from ruanzhu.filings.services.agency import filing_create_for_client
 from ruanzhu.filings.services.drafts import filing_create, filing_delete_draft, filing_save_step
 from ruanzhu.filings.services.parties import owner_add, owner_remove
 from ruanzhu.filings.states import Status
-from ruanzhu.filings.views.common import (
-    REFUSALS,
-    applicant_required,
-    note_voided,
-    refusal_message,
-    verified_applicant_required,
-)
+from ruanzhu.filings.views.common import REFUSALS, note_voided, refusal_message
 
 SAVE_TO_DRAFTS = "draft"
 
@@ -34,8 +28,8 @@ def step_url(filing, slug: str) -> str:
     return reverse("filings:step", args=[filing.pk, slug])
 
 
-def _fields(form):
-    return [(field, SHOW_WHEN.get(field.name, "")) for field in form]
+def _fields(step, form):
+    return [(field, step.show_when(field.name)) for field in form]
 
 
 def _render_step(request, *, definition, step, form, filing=None, status=200, extra=None):
@@ -47,32 +41,28 @@ def _render_step(request, *, definition, step, form, filing=None, status=200, ex
         "reached_step": filing.step if filing else 0,
         "step": step,
         "form": form,
-        "fields": _fields(form),
+        "fields": _fields(step, form),
+        "notes": [note for note in step.notes if not filing or note.applies(filing.details)],
         **(extra or {}),
     }
     return render(request, "filings/step.html", context, status=status)
 
 
-@verified_applicant_required
+@verified_required
 @require_http_methods(["GET", "POST"])
 def start(request, code: str):
     """立即登记: the first step of a new application (the draft exists once that step is saved)."""
-    service = SERVICES_BY_CODE.get(code)
-    if service is None:
-        raise Http404
     try:
         definition = definition_for(code)
     except KeyError:
-        if request.method != "GET":
-            return redirect("filings:start", code)
-        return render(request, "filings/start.html", {"service": service})
+        raise Http404 from None
     step = definition.form_steps[0]
     form = step.form_class(request.POST or None)
     filer_form = _filer_form(request, code)
     if request.method == "POST" and form.is_valid() and (filer_form is None or filer_form.is_valid()):
         client = filer_form.cleaned_data["client"] if filer_form is not None else None
         try:
-            # One transaction: a first step the service refuses (an R41 filer who owns nothing) leaves no draft.
+            # One transaction: a first step the service refuses (a change of a record its filer does not own) leaves no draft.
             with transaction.atomic():
                 if client is not None:
                     filing = filing_create_for_client(service=code, agent=request.user, client=client)
@@ -94,15 +84,11 @@ def start(request, code: str):
 def _filer_form(request, service: str) -> FilerRoleForm | None:
     """Return the 填报身份 choice for an agent's account (None for everyone else), with the clients whose
     mandate in force covers ``service``."""
-    from ruanzhu.agents.selectors import agent_profile_for, clients_of, mandate_active
+    from ruanzhu.agents.selectors import agent_profile_for, clients_of
 
     if agent_profile_for(request.user) is None:
         return None
-    clients = [
-        client
-        for client in clients_of(request.user)
-        if mandate_active(agent=request.user, client=client, service=service) is not None
-    ]
+    clients = list(clients_of(request.user, service=service))
     return FilerRoleForm(request.POST or None, clients=clients)
 
 
@@ -147,7 +133,7 @@ def document_slots(filing, definition, slug: str, *, errors=None) -> list[dict]:
 @require_http_methods(["GET", "POST"])
 def step(request, pk: int, slug: str):
     """One step of an application: its fields (and on some steps its owners and uploads)."""
-    filing = filing_for_editor(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     definition = definition_for(filing.service)
     current = definition.step(slug)
     if current is None:
@@ -211,10 +197,8 @@ def mine(request):
         {
             "filing": filing,
             "resume": _resume_slug(filing),
-            "editable": filing.is_editable and can_edit(request.user, filing),
-            "deletable": filing.status == Status.DRAFT
-            and not filing.flow_number
-            and can_edit(request.user, filing),
+            "editable": filing.is_editable and filing.may_edit,
+            "deletable": filing.status == Status.DRAFT and not filing.flow_number and filing.may_edit,
             "awaiting_me": filing.pk in awaiting_me,
         }
         for filing in filings
@@ -226,7 +210,7 @@ def mine(request):
 @require_POST
 def delete(request, pk: int):
     """Delete a draft (the page asks for confirmation first)."""
-    filing = filing_for_editor(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     try:
         filing_delete_draft(filing=filing, by=request.user)
     except REFUSALS as error:
@@ -240,7 +224,7 @@ def delete(request, pk: int):
 @require_POST
 def owner_add_view(request, pk: int):
     """Add a co-owner (著作权人) by phone number or username."""
-    filing = filing_for_editor(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     definition = definition_for(filing.service)
     if not definition.parties_step:
         raise Http404
@@ -277,7 +261,7 @@ def owner_add_view(request, pk: int):
 @require_POST
 def owner_remove_view(request, pk: int, party_id: int):
     """Remove a co-owner; the applicant stays on its own filing."""
-    filing = filing_for_editor(user=request.user, pk=pk)
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     definition = definition_for(filing.service)
     if not definition.parties_step:
         raise Http404

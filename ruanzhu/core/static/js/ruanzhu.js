@@ -49,5 +49,7 @@ document.addEventListener("change", (event) => {
 // Ask before a destructive action (删除草稿, 撤回).
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-confirm]");
-  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+  // A form the browser will refuse (an unticked checklist …) shows its own message first; ask only then.
+  if (!button || (button.form && !button.form.checkValidity())) return;
+  if (!window.confirm(button.dataset.confirm)) event.preventDefault();
 });

@@ -1,4 +1,4 @@
-"""R11 — 计算机软件著作权登记申请: the fields and rules of SPEC §7."""
+"""R11's wizard forms and their choices: the fields and rules of SPEC §7."""
 
 import re
 
@@ -7,10 +7,15 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ruanzhu.filings.definitions.base import DocumentSpec, ServiceDefinition, Step
-
-REGISTRATION_NUMBER = re.compile(r"^\d{4}SR\d{7}$")
-DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+from ruanzhu.filings.definitions.common import (
+    ACQUISITION,
+    DATE_INPUT,
+    RIGHTS,
+    RIGHTS_SCOPE,
+    RIGHTS_SHOW_WHEN,
+    check_registration_number,
+    clean_rights,
+)
 
 DEVELOPMENT_MODES = [
     ("independent", _("独立开发")),
@@ -21,20 +26,7 @@ DEVELOPMENT_MODES = [
 OWNER_TYPES = [("single", _("单一著作权人")), ("joint", _("多个著作权人（共有）"))]
 WORK_TYPES = [("original", _("原创")), ("modified", _("修改"))]
 PUBLICATION = [("published", _("已发表")), ("unpublished", _("未发表"))]
-ACQUISITION = [("original", _("原始取得")), ("succession", _("继受取得"))]
 SUCCESSION_KINDS = [("transfer", _("受让")), ("undertaking", _("承受")), ("inheritance", _("继承"))]
-RIGHTS_SCOPE = [("all", _("全部权利")), ("partial", _("部分权利"))]
-RIGHTS = [
-    ("publication", _("发表权")),
-    ("attribution", _("署名权")),
-    ("modification", _("修改权")),
-    ("reproduction", _("复制权")),
-    ("distribution", _("发行权")),
-    ("rental", _("出租权")),
-    ("network", _("信息网络传播权")),
-    ("translation", _("翻译权")),
-    ("other", _("其他")),
-]
 LANGUAGES = [
     (name, name)
     for name in (
@@ -93,39 +85,6 @@ def category_choices():
     return [(name, name) for name in settings.SOFTWARE_CATEGORIES]
 
 
-def label_of(choices, value) -> str:
-    return str(dict(choices).get(value, value or ""))
-
-
-def check_registration_number(value: str) -> str:
-    value = (value or "").strip().upper()
-    if not REGISTRATION_NUMBER.match(value):
-        raise forms.ValidationError(_("登记号格式应为“年份+SR+7位数字”，例如2026SR0123456。"))
-    return value
-
-
-def clean_rights(form: forms.Form, data: dict) -> None:
-    """Check 权利范围: 部分权利 names at least one right, and “其他” says which."""
-    if data.get("rights_scope") == "partial":
-        rights = data.get("rights") or []
-        if not rights:
-            form.add_error("rights", _("部分权利须至少选择一项权利。"))
-        if "other" in rights and not data.get("rights_other", "").strip():
-            form.add_error("rights_other", _("选择“其他”时须说明具体权利。"))
-    else:
-        data["rights"] = []
-        data["rights_other"] = ""
-
-
-def rights_label(details: dict) -> str:
-    """Return 权利范围 as printed: 全部权利, or the partial rights named."""
-    if details.get("rights_scope") != "partial":
-        return label_of(RIGHTS_SCOPE, "all")
-    return "、".join(label_of(RIGHTS, right) for right in details.get("rights", [])) + (
-        f"（{details.get('rights_other')}）" if details.get("rights_other") else ""
-    )
-
-
 class RoleForm(forms.Form):
     """申请方式: who files, how many owners, how the software was developed."""
 
@@ -137,6 +96,11 @@ class RoleForm(forms.Form):
 
 class SoftwareForm(forms.Form):
     """软件申请信息."""
+
+    show_when = {
+        "original_registration_number": "work_type=modified",
+        "modification_description": "work_type=modified",
+    }
 
     full_name = forms.CharField(label=_("软件全称"), max_length=200)
     short_name = forms.CharField(label=_("软件简称"), max_length=100, required=False)
@@ -177,6 +141,15 @@ class SoftwareForm(forms.Form):
 
 class DevelopmentForm(forms.Form):
     """软件开发信息."""
+
+    show_when = {
+        "first_publication_date": "publication=published",
+        "publication_country": "publication=published",
+        "publication_city": "publication=published",
+        "succession_kind": "acquisition=succession",
+        "succession_registration_number": "acquisition=succession",
+        **RIGHTS_SHOW_WHEN,
+    }
 
     completion_date = forms.DateField(label=_("开发完成日期"), widget=DATE_INPUT)
     publication = forms.ChoiceField(label=_("发表状态"), choices=PUBLICATION, widget=forms.RadioSelect)
@@ -277,121 +250,3 @@ class FeaturesForm(forms.Form):
         if not data.get("feature_tags") and not data.get("feature_text", "").strip():
             self.add_error("feature_text", _("请选择技术特点标签或填写技术特点说明。"))
         return data
-
-
-def _title(details: dict) -> str:
-    return details.get("full_name", "")
-
-
-def _deposit_header(details: dict) -> tuple[str, str] | None:
-    if details.get("full_name") and details.get("version"):
-        return details["full_name"], details["version"]
-    return None
-
-
-def _deposit_exception(details: dict, kind: str) -> str:
-    mode = details.get("deposit_mode", "standard")
-    return "" if kind != "program" or mode == "standard" else mode
-
-
-def _sections(details: dict):
-    get = details.get
-    rights = rights_label(details)
-    acquisition = label_of(ACQUISITION, get("acquisition"))
-    if get("acquisition") == "succession":
-        acquisition += f"（{label_of(SUCCESSION_KINDS, get('succession_kind'))}，原登记号 {get('succession_registration_number')}）"
-    work = label_of(WORK_TYPES, get("work_type"))
-    if get("work_type") == "modified":
-        work += f"（原登记号 {get('original_registration_number')}；{get('modification_description')}）"
-    publication = (
-        f"{label_of(PUBLICATION, 'published')}，{get('first_publication_date')}，{get('publication_country')} {get('publication_city')}"
-        if get("publication") == "published"
-        else label_of(PUBLICATION, "unpublished")
-    )
-    languages = "、".join(
-        [*get("languages", []), *([get("language_other")] if get("language_other") else [])]
-    )
-    features = "、".join(get("feature_tags", []))
-    if get("feature_text"):
-        features = f"{features}；{get('feature_text')}" if features else get("feature_text")
-    return (
-        (
-            "软件申请信息",
-            (
-                ("软件全称", get("full_name", "")),
-                ("软件简称", get("short_name", "") or "—"),
-                ("版本号", get("version", "")),
-                ("软件分类", get("category", "")),
-                ("软件作品说明", work),
-            ),
-        ),
-        (
-            "软件开发信息",
-            (
-                ("开发方式", label_of(DEVELOPMENT_MODES, get("development_mode"))),
-                ("开发完成日期", get("completion_date", "")),
-                ("发表状态", publication),
-                ("权利取得方式", acquisition),
-                ("权利范围", rights),
-            ),
-        ),
-        (
-            "软件功能与特点",
-            (
-                ("开发的硬件环境", get("dev_hardware", "")),
-                ("运行的硬件环境", get("run_hardware", "")),
-                ("开发该软件的操作系统", get("dev_os", "")),
-                ("软件开发环境/开发工具", get("dev_tools", "")),
-                ("该软件的运行平台/操作系统", get("run_platform", "")),
-                ("软件运行支撑环境/支持软件", get("support_software", "")),
-                ("编程语言", languages),
-                ("源程序量", f"{get('source_lines', '')}行"),
-                ("开发目的", get("purpose", "")),
-                ("面向领域/行业", get("field", "")),
-                ("软件的主要功能", get("main_functions", "")),
-                ("软件的技术特点", features),
-                ("程序鉴别材料交存方式", label_of(DEPOSIT_MODES, get("deposit_mode", "standard"))),
-            ),
-        ),
-    )
-
-
-R11 = ServiceDefinition(
-    code="R11",
-    title=_("计算机软件著作权登记申请"),
-    form_title="计算机软件著作权登记申请表",
-    steps=(
-        Step("role", _("申请方式"), RoleForm),
-        Step("software", _("软件申请信息"), SoftwareForm),
-        Step("development", _("软件开发信息"), DevelopmentForm),
-        Step("features", _("软件功能与特点"), FeaturesForm),
-        Step("confirm", _("确认")),
-    ),
-    documents=(
-        *(
-            DocumentSpec(
-                kind,
-                label,
-                step="development",
-                required=lambda details, mode=mode: details.get("development_mode") == mode,
-                accept_images=True,
-            )
-            for mode, (kind, label) in DEVELOPMENT_DOCUMENTS.items()
-        ),
-        DocumentSpec(
-            "succession_evidence",
-            _("继受取得证明文件"),
-            step="development",
-            required=lambda details: details.get("acquisition") == "succession",
-            accept_images=True,
-        ),
-        DocumentSpec("program_deposit", _("程序鉴别材料"), step="features", deposit="program"),
-        DocumentSpec("document_deposit", _("文档鉴别材料"), step="features", deposit="document"),
-    ),
-    party_label=_("著作权人"),
-    parties_step="development",
-    title_of=_title,
-    form_sections=_sections,
-    deposit_header=_deposit_header,
-    deposit_exception=_deposit_exception,
-)

@@ -1,4 +1,4 @@
-"""R41 — 软件登记事项变更或补充申请: the fields and rules of SPEC §9."""
+"""R41's wizard forms and the rules of its rows of item / before / after (SPEC §9)."""
 
 import datetime
 from dataclasses import dataclass
@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ruanzhu.filings.definitions.base import DocumentSpec, ServiceDefinition, Step
-from ruanzhu.filings.definitions.r11 import check_registration_number, label_of
+from ruanzhu.filings.definitions.common import check_registration_number, label_of
+from ruanzhu.registry.selectors import registration_get
 
 ROWS = 10
 REGISTRATION_TYPES = [("R11", _("计算机软件著作权登记"))]
@@ -95,8 +95,6 @@ class ChangeForm(forms.Form):
         self.fields["reason"] = self.fields.pop("reason")  # after the rows
 
     def clean(self):
-        from ruanzhu.registry.selectors import registration_get
-
         data = super().clean()
         registration = None
         if "registration_number" in data:
@@ -188,79 +186,3 @@ def _row_problem(row: Row, kind: str | None, registration) -> str:
 
 class EvidenceForm(forms.Form):
     """证明文件: the step has no fields, only the evidence upload."""
-
-
-def owner_of_record_problems(filing, details: dict) -> list[str]:
-    """Return why the applicant may not ask to change the record: only its owners (or their agent) may.
-
-    The applicant is an owner of record when its verified name is one of the record's owners, or when it asks
-    to change an owner's name of record into its own verified name (a renamed owner).
-    """
-    from ruanzhu.filings.services.parties import party_snapshot
-    from ruanzhu.registry.selectors import registration_get
-
-    registration = registration_get(registration_number=details.get("registration_number", ""))
-    if registration is None:
-        return []  # the form says so
-    name = party_snapshot(filing.applicant).get("name", "")
-    renamed = any(
-        row.item == "owner_name" and row.before in registration.owners and row.after == name
-        for row in rows_of(details)
-    )
-    if name in registration.owners or renamed:
-        return []
-    return [
-        gettext(
-            "只有登记记录中的著作权人（%(owners)s）或其代理人可以申请变更或补充登记，"
-            "申请人%(name)s不是该软件的著作权人。"
-        )
-        % {"owners": "、".join(registration.owners), "name": name or filing.applicant.display_name}
-    ]
-
-
-def _sections(details: dict):
-    get = details.get
-    return (
-        (
-            "原登记信息",
-            (
-                ("原登记类型", label_of(REGISTRATION_TYPES, get("registration_type"))),
-                ("原登记号", get("registration_number", "")),
-                ("软件名称", f"{get('record_name', '')} {get('record_version', '')}".strip()),
-            ),
-        ),
-        (
-            "变更或补充事项",
-            (
-                ("申请类型", label_of(CHANGE_KINDS, get("change_kind"))),
-                *((f"事项{index}", row_text(row)) for index, row in enumerate(rows_of(details), start=1)),
-                ("变更或补充理由", get("reason", "")),
-            ),
-        ),
-    )
-
-
-def _title(details: dict) -> str:
-    kind = label_of(CHANGE_KINDS, details.get("change_kind"))
-    return f"{details.get('record_name', '')}（{kind}）" if details.get("record_name") else ""
-
-
-R41 = ServiceDefinition(
-    code="R41",
-    title=_("软件登记事项变更或补充申请"),
-    form_title="软件登记事项变更或补充申请表",
-    steps=(
-        Step("change", _("变更事项"), ChangeForm),
-        Step("evidence", _("证明文件"), EvidenceForm),
-        Step("confirm", _("确认")),
-    ),
-    documents=(DocumentSpec("evidence", _("变更或补充证明文件"), step="evidence", accept_images=True),),
-    party_label=_("著作权人"),
-    title_of=_title,
-    form_sections=_sections,
-    step_problems=lambda filing, step, details: (
-        owner_of_record_problems(filing, details) if step == "change" else []
-    ),
-    issue_problems=lambda filing: owner_of_record_problems(filing, filing.details),
-    approval="amend",
-)
