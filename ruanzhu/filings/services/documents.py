@@ -72,6 +72,10 @@ def deposit_problems(filing: Filing, *, deposit: str, data: bytes) -> tuple[list
         {"page": problem.page, "code": problem.code, "message": problem.message}
         for problem in result.problems
     ]
+    problems += [
+        {"page": None, "code": "size", "message": message}
+        for message in definition.deposit_size_problems(filing.details, deposit, result.page_count)
+    ]
     return problems, result.page_count
 
 

@@ -4,10 +4,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ruanzhu.accounts.models import User
+from ruanzhu.core.files import delete_private_file
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.definitions.base import to_json
 from ruanzhu.filings.models import Filing
 from ruanzhu.filings.services.common import FilingError, content_changed, lock, require_editable
+from ruanzhu.filings.services.documents import documents_recheck
 from ruanzhu.filings.services.parties import party_add
 from ruanzhu.filings.states import Status
 
@@ -36,8 +38,7 @@ def filing_save_step(*, filing: Filing, by: User, step: str, cleaned_data: dict)
     require_editable(filing)
     definition = definition_for(filing.service)
     index = definition.step_index(step)
-    old_header = definition.deposit_header(filing.details)
-    old_exception = definition.deposit_exception(filing.details, "program")
+    old_details = filing.details
     new_values = {name: to_json(value) for name, value in cleaned_data.items()}
     problems = definition.step_problems(filing, step, {**filing.details, **new_values})
     if problems:
@@ -55,13 +56,8 @@ def filing_save_step(*, filing: Filing, by: User, step: str, cleaned_data: dict)
         changed = True
     if changed:
         content_changed(filing, by=by)
-    if (
-        definition.deposit_header(filing.details) != old_header
-        or definition.deposit_exception(filing.details, "program") != old_exception
-    ):
-        # The deposits must carry the form's name and version: check them again against the new ones.
-        from ruanzhu.filings.services.documents import documents_recheck
-
+    if any(old_details.get(name) != filing.details.get(name) for name in definition.deposit_fields):
+        # The deposits are checked against these details (name, version, 源程序量 …): check them again.
         documents_recheck(filing=filing)
     return filing
 
@@ -72,8 +68,6 @@ def filing_delete_draft(*, filing: Filing, by: User) -> None:
     filing = lock(filing)
     if filing.status != Status.DRAFT or filing.flow_number:
         raise FilingError(_("只有草稿可以删除。"))
-    from ruanzhu.core.files import delete_private_file
-
     names = list(filing.documents.values_list("storage_name", flat=True))
     filing.delete()
     transaction.on_commit(lambda: [delete_private_file(name) for name in names])
