@@ -1,7 +1,17 @@
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
-from tests.factories import PASSWORD, StaffFactory, UserFactory, totp_device
+from ruanzhu.accounts.models import User
+from ruanzhu.accounts.roles import EXAMINERS, IDENTITY_REVIEWERS
+from tests.factories import (
+    PASSWORD,
+    AgentProfileFactory,
+    StaffFactory,
+    UserFactory,
+    VerificationFactory,
+    deposit_pdfs,
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -40,7 +50,36 @@ def password():
     return PASSWORD
 
 
-# --- Personas (STYLE.md) ------------------------------------------------------------------------------------------
+@pytest.fixture
+def private_storage(settings, tmp_path):
+    """Point the default storage at a temporary folder."""
+    location = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
+    }
+    return location
+
+
+@pytest.fixture(scope="session")
+def deposits():
+    """Real deposits built by the deposit builder: program, documentation, and a program page that is short."""
+    return deposit_pdfs()
+
+
+# --- Personas (STYLE.md), each defined here only ------------------------------------------------------------------
+# alice, bob, carol and acme are verified accounts; the verified_* fixtures give them the approved verification
+# (real name, ID number or credit code) that parties, forms and letters are built from.
+ALICE_ID = "110105199003070017"
+BOB_ID = "110105198510120029"
+CAROL_ID = "110105199201150046"
+ACME_CREDIT_CODE = "91310000MA1FL0XQ3B"
+AGENT_CREDIT_CODE = "91110108MA01ABCD2X"
+
+
 @pytest.fixture
 def alice(db):
     """A verified individual."""
@@ -68,22 +107,109 @@ def acme(db):
 
 
 @pytest.fixture
+def verified_alice(alice):
+    """alice with her approved verification: 李爱丽."""
+    VerificationFactory(account=alice, real_name="李爱丽", id_number=ALICE_ID)
+    return alice
+
+
+@pytest.fixture
+def verified_bob(bob):
+    """bob with his approved verification: 鲍勃."""
+    VerificationFactory(account=bob, real_name="鲍勃", id_number=BOB_ID)
+    return bob
+
+
+@pytest.fixture
+def verified_carol(carol):
+    """carol with her approved verification: 柯萝."""
+    VerificationFactory(account=carol, real_name="柯萝", id_number=CAROL_ID)
+    return carol
+
+
+@pytest.fixture
+def verified_acme(acme):
+    """acme with its approved verification: 示例科技有限公司."""
+    VerificationFactory(
+        institution=True,
+        account=acme,
+        institution_name="示例科技有限公司",
+        credit_code=ACME_CREDIT_CODE,
+        address="上海市浦东新区1号",
+    )
+    return acme
+
+
+@pytest.fixture
 def newcomer(db):
     """An individual who has not been through real-name verification."""
     return UserFactory(username="newcomer", identity_status="unverified")
 
 
 @pytest.fixture
+def applicant(db):
+    """An individual who has just signed up and is going through real-name verification."""
+    return UserFactory(username="zhangsan", identity_status="unverified", phone="13912345678")
+
+
+@pytest.fixture
+def institution(db):
+    """An institution that has just signed up: not yet verified."""
+    return UserFactory(
+        username="acme_admin",
+        kind="institution",
+        institution_name="北京示例软件有限公司",
+        identity_status="unverified",
+    )
+
+
+@pytest.fixture
+def agent(db):
+    """A verified institution marked as agent (代理机构)."""
+    return AgentProfileFactory(
+        account__username="agent",
+        name="示例知识产权代理有限公司",
+        verified=True,
+        verified__credit_code=AGENT_CREDIT_CODE,
+    ).account
+
+
+@pytest.fixture
+def other_agent(db):
+    """Another agent, with nothing to do with the mandates of ``agent``."""
+    return AgentProfileFactory(account__username="otheragent", name="另一家代理有限公司").account
+
+
+@pytest.fixture
 def reviewer(db):
-    """An identity reviewer (staff, with a TOTP device)."""
-    user = StaffFactory(username="reviewer")
-    totp_device(user)
-    return user
+    """An identity reviewer (实名审核员, with a TOTP device)."""
+    return StaffFactory(username="reviewer", role=IDENTITY_REVIEWERS)
+
+
+@pytest.fixture
+def second_reviewer(db):
+    """Another identity reviewer."""
+    return StaffFactory(username="reviewer2", role=IDENTITY_REVIEWERS)
 
 
 @pytest.fixture
 def examiner(db):
-    """An examiner (staff, with a TOTP device)."""
-    user = StaffFactory(username="examiner")
-    totp_device(user)
-    return user
+    """An examiner (审查员, with a TOTP device)."""
+    return StaffFactory(username="examiner", role=EXAMINERS)
+
+
+@pytest.fixture
+def second_examiner(db):
+    """Another examiner."""
+    return StaffFactory(username="examiner2", role=EXAMINERS)
+
+
+@pytest.fixture
+def data_officer(db):
+    """A staff member granted core.unmask_personal_data."""
+    user = StaffFactory(username="data_officer")
+    user.user_permissions.add(
+        Permission.objects.get(codename="unmask_personal_data", content_type__app_label="core")
+    )
+    # Permissions are cached on the instance: fetch it again so the grant is seen.
+    return User.objects.get(pk=user.pk)

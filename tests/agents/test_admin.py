@@ -3,8 +3,8 @@ from django.urls import reverse
 from ruanzhu.agents.models import AgentProfile, Mandate
 from ruanzhu.agents.selectors import agent_profile_for
 from ruanzhu.notifications.models import Notification
-from tests.agents.conftest import mandate_for, verify_institution
-from tests.factories import StaffFactory, UserFactory, staff_session
+from tests.agents.conftest import mandate_for
+from tests.factories import StaffFactory, UserFactory, VerificationFactory, staff_session
 
 
 def admin_client(client):
@@ -25,8 +25,12 @@ def mark(client, identifier, **overrides):
 
 
 def test_staff_mark_a_verified_institution_with_its_verified_name_and_address(client, acme):
-    verify_institution(
-        acme, name="示例科技有限公司", credit_code="91110000600037341L", address="上海市浦东新区1号"
+    VerificationFactory(
+        institution=True,
+        account=acme,
+        institution_name="示例科技有限公司",
+        credit_code="91110000600037341L",
+        address="上海市浦东新区1号",
     )
     admin_client(client)
     response = mark(client, "acme")

@@ -3,7 +3,9 @@ import io
 from django.urls import reverse
 from pypdf import PdfReader
 
-from tests.agents.conftest import AGENT_CREDIT_CODE, ALICE_ID, mandate_for, verify_institution, verify_person
+from tests.agents.conftest import mandate_for
+from tests.conftest import AGENT_CREDIT_CODE, ALICE_ID
+from tests.factories import VerificationFactory
 
 
 def pdf_text(content: bytes) -> str:
@@ -12,7 +14,7 @@ def pdf_text(content: bytes) -> str:
 
 
 def test_the_letter_names_both_parties_the_services_and_the_term(client, agent, alice):
-    verify_person(alice, name="李小华", id_number=ALICE_ID)
+    VerificationFactory(account=alice, real_name="李小华", id_number=ALICE_ID, city="海淀区")
     mandate = mandate_for(agent, alice, services=("R11", "R41"))
     client.force_login(alice)
     response = client.get(reverse("agents:letter", args=[mandate.pk]))
@@ -39,7 +41,7 @@ def test_the_letter_names_both_parties_the_services_and_the_term(client, agent, 
 
 
 def test_the_agents_copy_masks_a_persons_id_number(client, agent, alice):
-    verify_person(alice, name="李小华", id_number=ALICE_ID)
+    VerificationFactory(account=alice, real_name="李小华", id_number=ALICE_ID, city="海淀区")
     mandate = mandate_for(agent, alice)
     client.force_login(agent)
     text = pdf_text(client.get(reverse("agents:letter", args=[mandate.pk])).content)
@@ -49,8 +51,12 @@ def test_the_agents_copy_masks_a_persons_id_number(client, agent, alice):
 
 
 def test_an_institution_client_is_named_with_its_credit_code(client, agent, acme):
-    verify_institution(
-        acme, name="示例科技有限公司", credit_code="91110000600037341L", address="上海市浦东新区1号"
+    VerificationFactory(
+        institution=True,
+        account=acme,
+        institution_name="示例科技有限公司",
+        credit_code="91110000600037341L",
+        address="上海市浦东新区1号",
     )
     mandate = mandate_for(agent, acme, services=("R21",))
     client.force_login(agent)

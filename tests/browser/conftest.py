@@ -60,3 +60,18 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def portal(settings, tmp_path):
+    """Settings for the live server too: private files and the signing key in a temporary folder, codes twice
+    within a minute."""
+    settings.OTP_SEND_LIMITS_PER_PHONE = "10/60"
+    settings.DATA_DIR = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private"},
+        },
+    }

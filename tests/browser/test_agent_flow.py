@@ -2,68 +2,26 @@
 the agent block; acme revokes the mandate and the agent's next edit is refused."""
 
 import datetime
-import io
-import re
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
 from ruanzhu.filings.models import Filing
-from ruanzhu.otp.selectors import latest_code_in_outbox, outbox_messages
-from tests.agents import conftest as agent_fixtures
-from tests.agents.conftest import verify_institution
-from tests.browser.test_r11_flow import pdf_file, upload_deposit
-from tests.factories import verify
-from tests.filings import conftest as filing_fixtures
-from tests.filings.conftest import MAIN_FUNCTIONS, NAME, VERSION
+from ruanzhu.otp.selectors import outbox_messages
+from tests.browser.pages import enter_codes, fill_features, log_in, pdf_file, read_form, upload_deposit
+from tests.factories import NAME, VERSION
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-deposits = filing_fixtures.deposits
-agent = agent_fixtures.agent
 
 DESCRIPTION = "代为办理计算机软件著作权登记申请及补正"
 REFUSAL = "委托已撤销、已过期或不包含本业务"
 
 
-@pytest.fixture
-def portal(settings, tmp_path):
-    """Settings for the live server too: private files in a temporary folder, codes twice within a minute."""
-    settings.OTP_SEND_LIMITS_PER_PHONE = "10/60"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private"},
-        },
-    }
-
-
-def log_in(page, username: str, password: str, tab: str):
-    page.goto(f"/accounts/login/?tab={tab}")
-    page.get_by_test_id(f"tab-{tab}").click()
-    page.locator("[name=identifier]").fill(username)
-    page.locator("[name=password]").fill(password)
-    page.get_by_test_id("login").click()
-    expect(page.get_by_test_id("account-name")).to_be_visible()
-
-
-def read_form(page) -> str:
-    with page.expect_download() as download:
-        page.get_by_test_id("download-form").click()
-    content = open(download.value.path(), "rb").read()
-    return "".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(content)).pages)
-
-
 def test_agent_files_for_acme_with_alice_and_revocation_stops_it(
-    page, browser, live_server, portal, agent, acme, alice, password, deposits
+    page, browser, live_server, portal, agent, verified_acme, verified_alice, password, deposits
 ):
-    verify_institution(
-        acme, name="示例科技有限公司", credit_code="91310000MA1FL0XQ3B", address="上海市浦东新区1号"
-    )
-    verify(alice, "110105199003070017", "李爱丽")
+    acme, alice = verified_acme, verified_alice
     today = timezone.localdate()
 
     # The agent proposes a mandate for R11
@@ -119,21 +77,7 @@ def test_agent_files_for_acme_with_alice_and_revocation_stops_it(
     page.get_by_test_id("next").click()
 
     expect(page.get_by_test_id("wizard-step-features")).to_be_visible()
-    for name, value in {
-        "dev_hardware": "PC 服务器",
-        "run_hardware": "x86 服务器",
-        "dev_os": "Linux",
-        "dev_tools": "PyCharm",
-        "run_platform": "Linux",
-        "support_software": "PostgreSQL",
-        "source_lines": "52000",
-        "purpose": "园区数字化管理",
-        "field": "物业管理",
-        "main_functions": MAIN_FUNCTIONS,
-    }.items():
-        page.locator(f"[name={name}]").fill(value)
-    page.locator("[name=languages][value=Python]").check()
-    page.locator("[name=feature_tags][value=物联网软件]").check()
+    fill_features(page)
     upload_deposit(page, "program_deposit", pdf_file("program.pdf", deposits["program"]))
     expect(page.get_by_test_id("checks-program_deposit")).to_contain_text("检查通过")
     upload_deposit(page, "document_deposit", pdf_file("manual.pdf", deposits["document"]))
@@ -148,10 +92,7 @@ def test_agent_files_for_acme_with_alice_and_revocation_stops_it(
     expect(page.locator(".messages")).to_contain_text("138****0003")
     expect(page.locator(".messages")).to_contain_text("138****0001")
     assert outbox_messages(agent.phone).count() == agent_messages
-    for user in (acme, alice):
-        page.get_by_test_id(f"code-{user.username}").fill(latest_code_in_outbox(user.phone))
-        page.get_by_test_id(f"confirm-code-{user.username}").click()
-    expect(page.get_by_test_id("flow-number")).to_have_text(re.compile(r"^R11\d{14}$"))
+    enter_codes(page, [acme, alice])
     text = read_form(page)
     assert "示例知识产权代理有限公司" in text and "钱经办" in text and DESCRIPTION in text
     assert "示例科技有限公司" in text and "李爱丽" in text

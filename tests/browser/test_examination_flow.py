@@ -9,52 +9,32 @@ from ruanzhu.documents.certificate import verify_signature
 from ruanzhu.examination.models import Certificate
 from ruanzhu.examination.signing import signing_identity
 from ruanzhu.filings.states import Status
-from tests.examination.conftest import build_submitted
-from tests.factories import PASSWORD, StaffFactory, totp_now, verify
-from tests.filings.conftest import deposits  # noqa: F401 (the session fixture of real deposit PDFs)
+from tests.browser.pages import staff_log_in
+from tests.factories import PASSWORD, FilingFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private"},
-        },
-    }
-    settings.DATA_DIR = tmp_path  # the development signing key is written here
+def submitted(portal, verified_alice, verified_bob, deposits):
+    return FilingFactory(
+        submitted=True, applicant=verified_alice, co_owners=[verified_bob], deposits=deposits
+    )
 
 
 @pytest.fixture
-def submitted(storage, alice, bob, deposits, django_capture_on_commit_callbacks):  # noqa: F811
-    verify(alice, "110105199003070017", "李爱丽")
-    verify(bob, "110105198510120029", "鲍勃")
-    return build_submitted(alice, bob, deposits, django_capture_on_commit_callbacks)
-
-
-@pytest.fixture
-def staff_page(browser, live_server):
+def staff_page(browser, live_server, request):
     from django.core.management.sql import emit_post_migrate_signal
 
-    from ruanzhu.accounts.roles import EXAMINERS, staff_roles_ensure
-
     # Playwright's event loop gives this test another database connection object, which the serialized
-    # rollback does not restore after an earlier transactional test: recreate the permissions if needed.
+    # rollback does not restore after an earlier transactional test: recreate the permissions if needed,
+    # before the examiner is given its role.
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    user = StaffFactory(username="examiner")
-    user.groups.add(staff_roles_ensure()[EXAMINERS])
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    examiner = request.getfixturevalue("examiner")
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.goto("/accounts/staff/login/")
-    page.locator("[name=identifier]").fill("examiner")
-    page.locator("[name=password]").fill(PASSWORD)
-    page.locator("[name=otp_token]").fill(totp_now(device))
-    page.get_by_test_id("staff-login").click()
+    staff_log_in(page, "examiner", TOTPDevice.objects.get(user=examiner))
     expect(page.get_by_test_id("examination-queue-summary")).to_be_visible()
     yield page
     context.close()
@@ -93,6 +73,14 @@ def test_examiner_accepts_requests_a_correction_and_registers_alices_filing(page
     # The examiner sees the diff and registers the filing.
     staff_page.reload()
     expect(staff_page.get_by_test_id("diff-1")).to_contain_text("园区访客、车辆与能耗的统一管理")
+    # 准予登记 waits for every point of the service's checklist to be ticked.
+    checklist = staff_page.locator("[name=checklist]")
+    expect(checklist).to_have_count(3)
+    staff_page.get_by_test_id("register").click()  # the browser refuses the form: no question, no request
+    expect(staff_page.get_by_test_id("filing-status")).to_have_text("审查中")
+    assert not checklist.first.evaluate("box => box.validity.valid")
+    for index in range(checklist.count()):
+        checklist.nth(index).check()
     staff_page.once("dialog", lambda dialog: dialog.accept())
     staff_page.get_by_test_id("register").click()
     expect(staff_page.get_by_test_id("filing-status")).to_have_text("已登记")

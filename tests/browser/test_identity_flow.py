@@ -5,7 +5,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from ruanzhu.accounts.models import User
-from tests.factories import UserFactory, totp_now
+from tests.browser.pages import staff_log_in
+from tests.factories import UserFactory
 from tests.identity import images_fixtures as pictures
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -31,26 +32,11 @@ def photo_files():
 
 
 @pytest.fixture
-def reviewer_user(db):
-    from ruanzhu.accounts.roles import IDENTITY_REVIEWERS, staff_roles_ensure
-    from tests.factories import StaffFactory, totp_device
-
-    user = StaffFactory(username="reviewer", password=PASSWORD)
-    user.groups.add(staff_roles_ensure()[IDENTITY_REVIEWERS])
-    totp_device(user)
-    return user
-
-
-@pytest.fixture
-def staff_page(browser, live_server, reviewer_user):
+def staff_page(browser, live_server, reviewer):
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.goto("/accounts/staff/login/")
-    page.locator("[name=identifier]").fill("reviewer")
-    page.locator("[name=password]").fill(PASSWORD)
-    page.locator("[name=otp_token]").fill(totp_now(TOTPDevice.objects.get(user=reviewer_user)))
-    page.get_by_test_id("staff-login").click()
+    staff_log_in(page, "reviewer", TOTPDevice.objects.get(user=reviewer))
     expect(page.get_by_test_id("identity-queue-summary")).to_be_visible()
     yield page
     context.close()

@@ -1,82 +1,27 @@
 """R11 in the browser: alice files with bob as co-owner, from 立即登记 to 确认填报; bob reads it."""
 
-import io
-import re
-
 import pytest
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
 from ruanzhu.otp.selectors import latest_code_in_outbox
-from tests.factories import verify
-from tests.filings import conftest as filing_fixtures
-from tests.filings.conftest import MAIN_FUNCTIONS, NAME, VERSION
+from tests.browser.pages import (
+    enter_codes,
+    fill_features,
+    log_in,
+    pdf_file,
+    read_form,
+    signed_page,
+    upload_deposit,
+)
+from tests.factories import NAME, VERSION
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-# Real deposit PDFs built by the deposit builder (and one with a short page), shared with the filings tests.
-deposits = filing_fixtures.deposits
-
-
-@pytest.fixture
-def portal(settings, tmp_path):
-    """Settings for the live server too: private files in a temporary folder, codes twice within a minute."""
-    settings.OTP_SEND_LIMITS_PER_PHONE = "10/60"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private"},
-        },
-    }
-
-
-def pdf_file(name: str, content: bytes) -> dict:
-    return {"name": name, "mimeType": "application/pdf", "buffer": content}
-
-
-def log_in(page, username: str, password: str):
-    page.goto("/accounts/login/?tab=individual")
-    page.locator("[name=identifier]").fill(username)
-    page.locator("[name=password]").fill(password)
-    page.get_by_test_id("login").click()
-    expect(page.get_by_test_id("account-name")).to_be_visible()
-
-
-def upload_deposit(page, kind: str, file: dict):
-    page.get_by_test_id(f"file-{kind}").set_input_files(file)
-    page.get_by_test_id(f"upload-{kind}").click()
-
-
-def enter_codes(page, alice, bob):
-    for user in (alice, bob):
-        page.get_by_test_id(f"code-{user.username}").fill(latest_code_in_outbox(user.phone))
-        page.get_by_test_id(f"confirm-code-{user.username}").click()
-    expect(page.get_by_test_id("flow-number")).to_have_text(re.compile(r"^R11\d{14}$"))
-
-
-def read_form(page) -> str:
-    with page.expect_download() as download:
-        page.get_by_test_id("download-form").click()
-    content = open(download.value.path(), "rb").read()
-    return "".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(content)).pages)
-
-
-def signed_page() -> bytes:
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    sheet = canvas.Canvas(buffer)
-    sheet.drawString(100, 700, "signed and sealed")
-    sheet.save()
-    return buffer.getvalue()
-
 
 def test_alice_files_r11_with_bob_and_bob_reads_it(
-    page, browser, live_server, portal, alice, bob, password, deposits
+    page, browser, live_server, portal, verified_alice, verified_bob, password, deposits
 ):
-    verify(alice, "110105199003070017", "李爱丽")
-    verify(bob, "110105198510120029", "鲍勃")
+    alice, bob = verified_alice, verified_bob
     log_in(page, "alice", password)
 
     # 立即登记 → 申请方式
@@ -115,21 +60,7 @@ def test_alice_files_r11_with_bob_and_bob_reads_it(
 
     # 软件功能与特点 with the two deposits; a page with too few lines is refused, then replaced
     expect(page.get_by_test_id("wizard-step-features")).to_be_visible()
-    for name, value in {
-        "dev_hardware": "PC 服务器",
-        "run_hardware": "x86 服务器",
-        "dev_os": "Linux",
-        "dev_tools": "PyCharm",
-        "run_platform": "Linux",
-        "support_software": "PostgreSQL",
-        "source_lines": "52000",
-        "purpose": "园区数字化管理",
-        "field": "物业管理",
-        "main_functions": MAIN_FUNCTIONS,
-    }.items():
-        page.locator(f"[name={name}]").fill(value)
-    page.locator("[name=languages][value=Python]").check()
-    page.locator("[name=feature_tags][value=物联网软件]").check()
+    fill_features(page)
     upload_deposit(page, "program_deposit", pdf_file("short.pdf", deposits["short"]))
     expect(page.get_by_test_id("upload-error-program_deposit")).to_contain_text(
         "第3页只有43行，程序鉴别材料每页不少于50行"
@@ -150,7 +81,7 @@ def test_alice_files_r11_with_bob_and_bob_reads_it(
     page.get_by_test_id("code-alice").fill("000000" if right != "000000" else "111111")
     page.get_by_test_id("confirm-code-alice").click()
     expect(page.locator(".message-error")).to_contain_text("验证码")
-    enter_codes(page, alice, bob)
+    enter_codes(page, [alice, bob])
     flow_number = page.get_by_test_id("flow-number").inner_text()
     text = read_form(page)
     assert flow_number in text and NAME in text
@@ -162,7 +93,7 @@ def test_alice_files_r11_with_bob_and_bob_reads_it(
     expect(page.get_by_test_id("confirmations-voided")).to_be_visible()
     expect(page.get_by_test_id("filing-status")).to_have_text("草稿")
     page.get_by_test_id("send-codes").click()
-    enter_codes(page, alice, bob)
+    enter_codes(page, [alice, bob])
     assert "园区精细化管理" in read_form(page)
 
     # Signature page, then 确认填报

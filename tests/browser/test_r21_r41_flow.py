@@ -1,66 +1,32 @@
 """R41 and R21 in the browser: alice changes the name of her registered work, then records its transfer."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from ruanzhu.filings.models import Filing
-from ruanzhu.otp.selectors import latest_code_in_outbox
-from tests.browser.test_r11_flow import log_in, pdf_file, signed_page
-from tests.examination import conftest as examination_fixtures
-from tests.factories import verify
-from tests.filings import conftest as filing_fixtures
-from tests.filings.registered import examine_and_register, one_page_pdf, registered_work
+from tests.browser.pages import issue_and_submit, log_in, pdf_file
+from tests.factories import NAME, FilingFactory, examine_and_register, registration_of
+from tests.filings.registered import one_page_pdf
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-deposits = filing_fixtures.deposits
-examiner_user = examination_fixtures.examiner_user
-NAME = filing_fixtures.NAME
 NEW_NAME = "智慧园区综合管理平台"
 
 
 @pytest.fixture
-def portal(settings, tmp_path):
-    """Settings for the live server too: private files and the signing key in a temporary folder."""
-    settings.OTP_SEND_LIMITS_PER_PHONE = "10/60"
-    settings.DATA_DIR = tmp_path
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private"},
-        },
-    }
-
-
-@pytest.fixture
-def registration(portal, alice, bob, deposits, examiner_user, django_capture_on_commit_callbacks):
+def registration(portal, verified_alice, verified_bob, deposits, examiner):
     """alice's and bob's R11 work 智慧园区管理平台 V1.0, registered through the services."""
-    verify(alice, "110105199003070017", "李爱丽")
-    verify(bob, "110105198510120029", "鲍勃")
-    return registered_work(alice, bob, deposits, django_capture_on_commit_callbacks, examiner_user)
+    filing = FilingFactory(
+        registered=True,
+        applicant=verified_alice,
+        co_owners=[verified_bob],
+        deposits=deposits,
+        examiner=examiner,
+    )
+    return registration_of(filing)
 
 
-def issue_and_submit(page, users, service: str):
-    """On 确认: send the codes, enter each party's code, upload the signature page and submit."""
-    expect(page.get_by_test_id("wizard-step-confirm")).to_be_visible()
-    page.get_by_test_id("send-codes").click()
-    expect(page.locator(".messages")).to_contain_text("验证码已发送")
-    for user in users:
-        page.get_by_test_id(f"code-{user.username}").fill(latest_code_in_outbox(user.phone))
-        page.get_by_test_id(f"confirm-code-{user.username}").click()
-    expect(page.get_by_test_id("flow-number")).to_have_text(re.compile(rf"^{service}\d{{14}}$"))
-    page.get_by_test_id("file-signature_page").set_input_files(pdf_file("signed.pdf", signed_page()))
-    page.get_by_test_id("upload-signature_page").click()
-    expect(page.get_by_test_id("signature-page")).to_contain_text("signed.pdf")
-    page.get_by_test_id("submit-filing").click()
-    expect(page.get_by_test_id("filing-status")).to_have_text("待受理")
-    return Filing.objects.get(flow_number=page.get_by_test_id("flow-number").inner_text())
-
-
-def test_alice_changes_the_name_of_her_registered_work(page, registration, alice, password, examiner_user):
+def test_alice_changes_the_name_of_her_registered_work(page, registration, alice, password, examiner):
     log_in(page, "alice", password)
     page.goto("/services/software/")
     page.get_by_test_id("start-R41").click()
@@ -91,7 +57,7 @@ def test_alice_changes_the_name_of_her_registered_work(page, registration, alice
     expect(page.get_by_test_id("summary")).to_contain_text(f"软件名称：{NAME} → {NEW_NAME}")
     filing = issue_and_submit(page, [alice], "R41")
 
-    examine_and_register(filing, examiner_user)
+    examine_and_register(filing, examiner)
 
     page.goto("/registry/")
     page.get_by_test_id("search-query").fill("综合")
@@ -104,9 +70,9 @@ def test_alice_changes_the_name_of_her_registered_work(page, registration, alice
 
 
 def test_alice_records_the_transfer_of_her_work_to_carol(
-    page, registration, alice, carol, password, examiner_user
+    page, registration, alice, verified_carol, password, examiner
 ):
-    verify(carol, "110105199201150046", "柯萝")
+    carol = verified_carol
     log_in(page, "alice", password)
     page.goto("/services/software/")
     page.get_by_test_id("start-R21").click()
@@ -141,7 +107,7 @@ def test_alice_records_the_transfer_of_her_work_to_carol(
     page.get_by_test_id("next").click()
 
     filing = issue_and_submit(page, [alice, carol], "R21")
-    examine_and_register(filing, examiner_user)
+    examine_and_register(filing, examiner)
 
     page.goto(f"/registry/{registration.registration_number}/")
     expect(page.get_by_test_id("changes")).to_contain_text("合同登记")

@@ -1,23 +1,18 @@
 """Helpers for R21 and R41: a registered R11 work, and filings carried through codes, submission and decision."""
 
-import datetime
 import io
 
-from django.db.models import F
 from reportlab.pdfgen.canvas import Canvas
 
 from ruanzhu.core.files import read_private_file
-from ruanzhu.core.review import item_claim
-from ruanzhu.examination import services as examination
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.services.documents import signature_page_upload
 from ruanzhu.filings.services.drafts import filing_save_step
 from ruanzhu.filings.services.issue import form_confirm_with_code, form_request_codes
 from ruanzhu.filings.services.submission import filing_submit
-from ruanzhu.otp.models import SmsMessage
 from ruanzhu.otp.selectors import latest_code_in_outbox
 from ruanzhu.registry.models import Registration
-from tests.examination.conftest import build_submitted
+from tests.factories import FilingFactory, examine_and_register, registration_of  # noqa: F401 (an old import path)
 
 
 def one_page_pdf(text: str = "contract") -> bytes:
@@ -30,20 +25,12 @@ def one_page_pdf(text: str = "contract") -> bytes:
     return buffer.getvalue()
 
 
-def examine_and_register(filing, examiner):
-    """Claim, accept, examine and register a submitted filing; return it."""
-    filing = item_claim(item=filing, by=examiner)
-    filing = examination.filing_accept(filing=filing, by=examiner)
-    filing = examination.examination_start(filing=filing, by=examiner)
-    return examination.filing_register(filing=filing, by=examiner)
-
-
-def registered_work(alice, bob, deposits, capture, examiner) -> Registration:
+def registered_work(alice, bob, deposits, capture=None, examiner=None) -> Registration:
     """Register alice's and bob's R11 work 智慧园区管理平台 V1.0 (unpublished) and return its record."""
-    filing = examine_and_register(build_submitted(alice, bob, deposits, capture), examiner)
-    # The work was registered a while ago: its codes do not count against the owners' send limits now.
-    SmsMessage.objects.update(created_at=F("created_at") - datetime.timedelta(hours=1))
-    return Registration.objects.get(source_reference=f"filing:{filing.pk}")
+    filing = FilingFactory(
+        registered=True, applicant=alice, co_owners=[bob], deposits=deposits, examiner=examiner
+    )
+    return registration_of(filing)
 
 
 def save_steps(filing, by, data: dict):

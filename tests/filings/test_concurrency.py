@@ -8,14 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ruanzhu.core.files import read_private_file
 from ruanzhu.filings.models import FilingEvent
-from ruanzhu.filings.services.documents import filing_upload_document, signature_page_upload
-from ruanzhu.filings.services.drafts import filing_create
-from ruanzhu.filings.services.issue import flow_number_next, form_confirm_in_account, form_request_codes
-from ruanzhu.filings.services.parties import owner_add
+from ruanzhu.filings.services.issue import flow_number_next
 from ruanzhu.filings.states import Status
-from tests.filings.test_engine import fill
+from tests.factories import FilingFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -54,32 +50,7 @@ def test_flow_numbers_are_consecutive_and_unique_under_concurrency():
 
 @pytest.fixture
 def issued_filing(verified_alice, verified_bob, deposits, private_storage, settings):
-    filing = fill(
-        filing_create(service="R11", applicant=verified_alice, filer=verified_alice), verified_alice
-    )
-    owner_add(filing=filing, by=verified_alice, identifier="bob")
-    for kind in ("program", "document"):
-        filing_upload_document(
-            filing=filing,
-            by=verified_alice,
-            kind=f"{kind}_deposit",
-            data=deposits[kind],
-            filename=f"{kind}.pdf",
-        )
-    filing.refresh_from_db()
-    form_request_codes(filing=filing, by=verified_alice)
-    filing.refresh_from_db()
-    form_confirm_in_account(filing=filing, account=verified_alice)
-    filing.refresh_from_db()
-    form_confirm_in_account(filing=filing, account=verified_bob)
-    filing.refresh_from_db()
-    signature_page_upload(
-        filing=filing,
-        by=verified_alice,
-        data=read_private_file(filing.form_storage_name),
-        filename="signed.pdf",
-    )
-    return filing
+    return FilingFactory(signed=True, applicant=verified_alice, co_owners=[verified_bob], deposits=deposits)
 
 
 def test_two_parallel_submissions_submit_once(issued_filing, verified_alice):

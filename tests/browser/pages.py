@@ -1,0 +1,103 @@
+"""What the browser tests do on the portal's pages: log in, fill the wizard, enter codes, read the form."""
+
+import io
+import re
+
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from ruanzhu.filings.models import Filing
+from ruanzhu.otp.selectors import latest_code_in_outbox
+from tests.factories import MAIN_FUNCTIONS, PASSWORD, totp_now
+
+FEATURES = {
+    "dev_hardware": "PC 服务器",
+    "run_hardware": "x86 服务器",
+    "dev_os": "Linux",
+    "dev_tools": "PyCharm",
+    "run_platform": "Linux",
+    "support_software": "PostgreSQL",
+    "source_lines": "52000",
+    "purpose": "园区数字化管理",
+    "field": "物业管理",
+    "main_functions": MAIN_FUNCTIONS,
+}
+
+
+def pdf_file(name: str, content: bytes) -> dict:
+    """Return a PDF as Playwright's ``set_input_files`` takes it."""
+    return {"name": name, "mimeType": "application/pdf", "buffer": content}
+
+
+def signed_page() -> bytes:
+    """Return the signature page as the applicant scans it back: any one-page PDF."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer)
+    sheet.drawString(100, 700, "signed and sealed")
+    sheet.save()
+    return buffer.getvalue()
+
+
+def log_in(page, username: str, password: str, tab: str | None = None):
+    """Log in on the applicant login page (its individual tab unless ``tab`` names one to click)."""
+    page.goto(f"/accounts/login/?tab={tab or 'individual'}")
+    if tab:
+        page.get_by_test_id(f"tab-{tab}").click()
+    page.locator("[name=identifier]").fill(username)
+    page.locator("[name=password]").fill(password)
+    page.get_by_test_id("login").click()
+    expect(page.get_by_test_id("account-name")).to_be_visible()
+
+
+def staff_log_in(page, username: str, device, password: str = PASSWORD):
+    """Log in on the staff login page with the password and the device's current TOTP code."""
+    page.goto("/accounts/staff/login/")
+    page.locator("[name=identifier]").fill(username)
+    page.locator("[name=password]").fill(password)
+    page.locator("[name=otp_token]").fill(totp_now(device))
+    page.get_by_test_id("staff-login").click()
+
+
+def fill_features(page):
+    """Fill 软件功能与特点 with the R11 filing of the tests (the deposits are uploaded apart)."""
+    for name, value in FEATURES.items():
+        page.locator(f"[name={name}]").fill(value)
+    page.locator("[name=languages][value=Python]").check()
+    page.locator("[name=feature_tags][value=物联网软件]").check()
+
+
+def upload_deposit(page, kind: str, file: dict):
+    page.get_by_test_id(f"file-{kind}").set_input_files(file)
+    page.get_by_test_id(f"upload-{kind}").click()
+
+
+def enter_codes(page, users, service: str = "R11"):
+    """Enter each user's latest code on 确认; the form is issued with its flow number."""
+    for user in users:
+        page.get_by_test_id(f"code-{user.username}").fill(latest_code_in_outbox(user.phone))
+        page.get_by_test_id(f"confirm-code-{user.username}").click()
+    expect(page.get_by_test_id("flow-number")).to_have_text(re.compile(rf"^{service}\d{{14}}$"))
+
+
+def read_form(page) -> str:
+    """Download the application form and return its text."""
+    with page.expect_download() as download:
+        page.get_by_test_id("download-form").click()
+    content = open(download.value.path(), "rb").read()
+    return "".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(content)).pages)
+
+
+def issue_and_submit(page, users, service: str) -> Filing:
+    """On 确认: send the codes, enter each party's code, upload the signature page and submit."""
+    expect(page.get_by_test_id("wizard-step-confirm")).to_be_visible()
+    page.get_by_test_id("send-codes").click()
+    expect(page.locator(".messages")).to_contain_text("验证码已发送")
+    enter_codes(page, users, service)
+    page.get_by_test_id("file-signature_page").set_input_files(pdf_file("signed.pdf", signed_page()))
+    page.get_by_test_id("upload-signature_page").click()
+    expect(page.get_by_test_id("signature-page")).to_contain_text("signed.pdf")
+    page.get_by_test_id("submit-filing").click()
+    expect(page.get_by_test_id("filing-status")).to_have_text("待受理")
+    return Filing.objects.get(flow_number=page.get_by_test_id("flow-number").inner_text())
