@@ -102,7 +102,16 @@ class PartyRole(models.TextChoices):
 
 class FilingParty(models.Model):
     """A party to a filing (an owner, or a side of a contract): a verified account, with the details of its
-    verification copied when it was added, so that the form shows what was true then."""
+    verification copied when it joined, so that the form shows what was true then.
+
+    A co-owner added by the filer is first only invited: until they accept in their own account, the filing
+    holds what the filer typed (masked) and nothing of their verification.
+    """
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("已加入")
+        INVITED = "invited", _("待接受邀请")
+        DECLINED = "declined", _("已拒绝")
 
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("角色"), max_length=16, choices=PartyRole.choices, default=PartyRole.OWNER)
@@ -117,6 +126,11 @@ class FilingParty(models.Model):
     nationality = models.CharField(_("国籍"), max_length=50, blank=True)
     province = models.CharField(_("省份"), max_length=20, blank=True)
     city = models.CharField(_("城市"), max_length=20, blank=True)
+    # The blind index of the verified ID number or credit code: who the party is, whatever its name.
+    identity_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACCEPTED)
+    # What the filer typed to invite the party (phone or username), masked.
+    invited_as = models.CharField(_("邀请时填写"), max_length=40, blank=True)
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -40,13 +40,14 @@ def party_snapshot(account: User) -> dict:
         "nationality": identity.nationality,
         "province": identity.province,
         "city": identity.city,
+        "identity_index": identity.identity_index,
     }
 
 
 def _apply_snapshot(party: FilingParty, account: User) -> None:
     snapshot = party_snapshot(account)
     party.name = snapshot.get("name") or account.display_name
-    for field in ("category", "id_type", "id_number", "nationality", "province", "city"):
+    for field in ("category", "id_type", "id_number", "nationality", "province", "city", "identity_index"):
         setattr(party, field, snapshot.get(field, ""))
 
 
