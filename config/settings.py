@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ruanzhu.examination",
     "ruanzhu.registry",
     "ruanzhu.agents",
+    "ruanzhu.portal",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ruanzhu.core.context_processors.site",
-                "ruanzhu.core.context_processors.header",
+                "ruanzhu.portal.context_processors.header",
             ],
         },
     },

@@ -3,7 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+from ruanzhu.accounts import urls as accounts_urls
 from ruanzhu.core import views as core_views
+from ruanzhu.portal import urls as portal_urls
 
 # The admin is staff-only and, like every staff page, refuses a session without the second factor.
 admin.site.__class__ = OTPAdminSite
@@ -11,7 +13,8 @@ admin.site.__class__ = OTPAdminSite
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/", include("ruanzhu.accounts.urls")),
+    # One "accounts" namespace from two apps: the account itself, and its data in the apps above it (portal).
+    path("accounts/", include((accounts_urls.urlpatterns + portal_urls.account_urlpatterns, "accounts"))),
     path("services/examination/", include("ruanzhu.examination.applicant_urls")),
     path("services/", include("ruanzhu.filings.urls")),
     path("otp/", include("ruanzhu.otp.urls")),

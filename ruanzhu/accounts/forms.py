@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ruanzhu.accounts.models import User
-from ruanzhu.accounts.phones import normalize_phone
+from ruanzhu.core.phones import normalize_phone
 
 CODE_FIELD = {"label": _("短信验证码"), "min_length": 6, "max_length": 6}
 

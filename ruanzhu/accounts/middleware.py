@@ -3,7 +3,8 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 
-SESSION_STARTED_KEY = "ruanzhu_login_at"
+from ruanzhu.core.http import SESSION_STARTED_KEY
+
 SESSION_SEEN_KEY = "ruanzhu_seen_at"
 
 

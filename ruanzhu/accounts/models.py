@@ -5,9 +5,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ruanzhu.accounts.phones import normalize_phone, phone_index
 from ruanzhu.core.fields import EncryptedTextField
 from ruanzhu.core.masking import mask_phone
+from ruanzhu.core.phones import normalize_phone, phone_index
 
 
 class AccountManager(UserManager):

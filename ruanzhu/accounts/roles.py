@@ -4,9 +4,12 @@ from django.contrib.auth.models import Group, Permission
 
 IDENTITY_REVIEWERS = "实名审核员"
 EXAMINERS = "审查员"
+# Named here, below the apps that define them, so that an app may ask for a permission of an app built on it.
+REVIEW_VERIFICATION = "identity.review_verification"
+EXAMINE_FILING = "examination.examine_filing"
 ROLE_PERMISSIONS = {
-    IDENTITY_REVIEWERS: ["identity.review_verification"],
-    EXAMINERS: ["examination.examine_filing"],
+    IDENTITY_REVIEWERS: [REVIEW_VERIFICATION],
+    EXAMINERS: [EXAMINE_FILING],
 }
 
 

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 
 from ruanzhu.accounts.models import User
-from ruanzhu.accounts.phones import normalize_phone, phone_index
+from ruanzhu.core.phones import normalize_phone, phone_index
 
 
 def user_find_by_identifier(identifier: str) -> User | None:

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ruanzhu.accounts.models import User
-from ruanzhu.accounts.phones import phone_index
+from ruanzhu.core.phones import phone_index
+from ruanzhu.notifications.services import notify
 from ruanzhu.otp.models import Purpose
-from ruanzhu.otp.services import code_send, code_verify
+from ruanzhu.otp.services import code_send, code_verify, sms_notice_send
 
 PHONE_TAKEN = gettext_lazy("该手机号已注册")
 EMAIL_TAKEN = gettext_lazy("该邮箱已注册")
@@ -129,8 +130,6 @@ def phone_change_send_code(*, user: User, password: str, new_phone: str, ip: str
 
 def user_phone_change(*, user: User, password: str, new_phone: str, code: str) -> User:
     """Move the account to a new number proven by its code, and tell the old number."""
-    from ruanzhu.notifications.services import notify
-
     if not user.check_password(password):
         raise ValidationError({"password": [_("密码不正确。")]})
     # Outside the transaction: a wrong guess stays counted.
@@ -144,8 +143,6 @@ def user_phone_change(*, user: User, password: str, new_phone: str, code: str) -
     except IntegrityError:
         raise ValidationError({"new_phone": [PHONE_TAKEN]}) from None
     if old_phone:
-        from ruanzhu.otp.services import sms_notice_send
-
         transaction.on_commit(
             lambda: sms_notice_send(
                 phone=old_phone,

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from ruanzhu.accounts.selectors import user_find_by_identifier
+from ruanzhu.accounts.views import render_throttled_login
 
 MAX_COOLOFF = timedelta(hours=1)
 
@@ -39,6 +40,4 @@ def cooloff_time(request: HttpRequest | None) -> timedelta:
 
 def lockout_response(request: HttpRequest, credentials: dict | None, *args, **kwargs):
     """Render the login page with the wait message instead of axes' bare 429."""
-    from ruanzhu.accounts.views import render_throttled_login
-
     return render_throttled_login(request, cooloff_time(request))

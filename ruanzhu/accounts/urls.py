@@ -16,6 +16,4 @@ urlpatterns = [
     path("password/reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),
     path("me/", views.profile, name="profile"),
     path("me/phone/", views.phone_change, name="phone_change"),
-    path("me/export/", views.data_export, name="data_export"),
-    path("me/close/", views.close_account, name="close_account"),
 ]

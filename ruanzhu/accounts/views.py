@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
@@ -347,39 +347,3 @@ def phone_change(request):
             form.add_error("code", rejection.message)
     status = 400 if request.method == "POST" and form.errors else 200
     return render(request, "accounts/phone_change.html", {"form": form}, status=status)
-
-
-@login_required
-@require_GET
-def data_export(request):
-    """Download everything the portal holds about the account, as JSON."""
-    import json
-
-    from ruanzhu.accounts.privacy import account_export
-
-    response = HttpResponse(
-        json.dumps(account_export(user=request.user), ensure_ascii=False, indent=2),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="ruanzhu-{request.user.pk}.json"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def close_account(request):
-    """Close the account: personal data erased, filings kept on record."""
-    from ruanzhu.accounts.privacy import account_close
-
-    error = None
-    if request.method == "POST":
-        try:
-            account_close(user=request.user, password=request.POST.get("password", ""))
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            logout(request)
-            messages.info(request, _("账户已注销，个人信息已删除。"))
-            return redirect("home")
-    return render(request, "accounts/close.html", {"error": error}, status=400 if error else 200)

@@ -1,9 +1,12 @@
-"""What the views need to know about a request beyond Django's own: where it came from."""
+"""What the views need to know about a request beyond Django's own: where it came from, when its session began."""
 
 import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
+
+# The login time of a session (Unix seconds): stamped by ruanzhu.accounts.middleware, read by fresh-login checks.
+SESSION_STARTED_KEY = "ruanzhu_login_at"
 
 
 def _address(value: str) -> str | None:

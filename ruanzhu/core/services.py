@@ -1,15 +1,14 @@
 import time
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from ruanzhu.accounts.middleware import SESSION_STARTED_KEY
-from ruanzhu.accounts.models import User
-from ruanzhu.core.http import client_ip
+from ruanzhu.core.http import SESSION_STARTED_KEY, client_ip
 from ruanzhu.core.models import AuditEntry
 
 UNMASK_PERMISSION = "core.unmask_personal_data"
@@ -25,7 +24,7 @@ class UnmaskRefused(PermissionDenied):
 
 def audit_record(
     *,
-    actor: User | None,
+    actor: AbstractBaseUser | None,
     action: AuditEntry.Action,
     target: models.Model | None = None,
     reason: str = "",
@@ -53,7 +52,7 @@ def audit_record(
 
 def personal_data_unmask(
     *,
-    actor: User,
+    actor: AbstractBaseUser,
     request: HttpRequest,
     target: models.Model,
     field_label: str,

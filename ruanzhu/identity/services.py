@@ -17,9 +17,10 @@ from ruanzhu.core.files import read_private_file, store_private_file
 from ruanzhu.core.models import ReasonCode
 from ruanzhu.core.review import ReviewError, item_lock, item_transition
 from ruanzhu.core.workdays import review_due_date
-from ruanzhu.identity.images.quality import check_photo, photo_hash
+from ruanzhu.identity.images.quality import photo_hash
 from ruanzhu.identity.images.sanitize import UploadRejected, sanitize_upload
 from ruanzhu.identity.models import Slot, Verification, VerificationDocument, VerifiedIdentity
+from ruanzhu.identity.tasks import document_check_task
 from ruanzhu.identity.validators import (
     institution_identity_index,
     person_identity_index,
@@ -35,8 +36,6 @@ CHECKLIST = {
     "data_match": gettext_lazy("填写信息与证件一致"),
 }
 UPLOAD_FOLDER = "identity"
-# The photo checks look for the ID portrait on a front side and for the person on the handheld photo.
-CHECK_SLOTS = {Slot.ID_FRONT: "front", Slot.ADMIN_ID_FRONT: "front", Slot.HANDHELD: "handheld"}
 
 
 class VerificationError(ApplicationError):
@@ -262,46 +261,7 @@ def verification_upload(*, verification: Verification, slot: str, data: bytes) -
                 "uploaded_at": timezone.now(),
             },
         )
-        transaction.on_commit(lambda: _schedule_checks(document.pk), robust=True)
-    return document
-
-
-def _schedule_checks(document_id: int) -> None:
-    from ruanzhu.identity.tasks import document_check_task
-
-    document_check_task.delay(document_id)
-
-
-def document_run_checks(*, document_id: int) -> VerificationDocument | None:
-    """Run the automatic photo checks of one document and save their results."""
-    document = VerificationDocument.objects.filter(pk=document_id).first()
-    if document is None:
-        return None
-    if document.is_pdf:
-        results = []
-    else:
-        others = {
-            other.slot: int(other.photo_hash, 16)
-            for other in document.verification.documents.exclude(pk=document.pk)
-            if other.photo_hash
-        }
-        content = read_private_file(document.storage_name)
-        results = [
-            {
-                "code": check.code,
-                "passed": check.passed,
-                "message": str(check.message),
-                "value": check.value,
-            }
-            for check in check_photo(
-                content, slot=CHECK_SLOTS.get(document.slot, document.slot), other_hashes=others
-            )
-        ]
-    # Only the row just checked: a newer upload for the slot has its own run.
-    VerificationDocument.objects.filter(pk=document.pk, sha256=document.sha256).update(
-        checks=results, check_state=VerificationDocument.CheckState.DONE
-    )
-    document.refresh_from_db()
+        transaction.on_commit(lambda: document_check_task.delay(document.pk), robust=True)
     return document
 
 

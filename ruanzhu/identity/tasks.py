@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from ruanzhu.identity.services import document_run_checks
+from ruanzhu.identity.checks import document_run_checks
 
 
 @shared_task(acks_late=True)

@@ -18,6 +18,7 @@ from ruanzhu.identity.forms import (
     SubmitForm,
     UploadForm,
 )
+from ruanzhu.identity.letters import authorization_letter_for
 from ruanzhu.identity.models import Slot, Verification
 from ruanzhu.identity.selectors import document_for_owner, verification_latest, verification_unsaved
 
@@ -290,8 +291,6 @@ def revise(request):
 @require_GET
 def authorization_letter(request):
     """Download the institution's 授权书, filled in from the entered details, to sign and seal."""
-    from ruanzhu.identity.letters import authorization_letter_for
-
     verification = _open_or_status(request) or verification_latest(account=request.user)
     if verification.kind != Verification.Kind.INSTITUTION or verification.step < 2:
         messages.error(request, _("请先填写机构信息，再下载授权书。"))

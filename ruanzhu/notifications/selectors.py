@@ -6,5 +6,5 @@ def unread_cache_key(user_id: int) -> str:
 
 
 def unread_count(user) -> int:
-    """Count the account's unread in-site messages (the header caches it: ruanzhu.core.context_processors.header)."""
+    """Count the account's unread in-site messages (the header caches it: ruanzhu.portal.context_processors.header)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

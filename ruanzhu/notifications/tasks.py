@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from ruanzhu.notifications.services import notification_deliver
+from ruanzhu.notifications.delivery import notification_deliver
 
 
 @shared_task(acks_late=True)

@@ -19,7 +19,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from ruanzhu.accounts.phones import phone_index
+from ruanzhu.core.phones import phone_index
+from ruanzhu.otp.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +51,6 @@ class OutboxBackend(SmsBackend):
     """Development backend: keep the message in the database outbox instead of sending it."""
 
     def send(self, *, phone: str, body: str, reference: str) -> str:
-        from ruanzhu.otp.models import OutboxMessage
-
         message_id = int(reference) if reference.isdigit() else None
         entry = OutboxMessage.objects.create(
             phone=phone,

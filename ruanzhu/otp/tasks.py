@@ -2,7 +2,7 @@ from celery import shared_task
 from django.conf import settings
 
 from ruanzhu.otp.backends import SmsDeliveryError
-from ruanzhu.otp.services import sms_message_deliver
+from ruanzhu.otp.delivery import sms_message_deliver
 
 
 @shared_task(bind=True, acks_late=True)

@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from ruanzhu.accounts.middleware import SESSION_STARTED_KEY
+from ruanzhu.core.http import SESSION_STARTED_KEY
 from tests.factories import StaffFactory, staff_session
 
 

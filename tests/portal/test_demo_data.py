@@ -1,8 +1,10 @@
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ruanzhu.accounts.demo import DEMO_PASSWORD
 from ruanzhu.accounts.models import User
+from ruanzhu.agents.models import AgentProfile
+from ruanzhu.agents.selectors import agent_profile_for
+from ruanzhu.portal.demo import DEMO_PASSWORD, demo_accounts_ensure
 
 
 def test_demo_data_creates_the_accounts_once_and_prints_logins(db, capsys):
@@ -28,3 +30,13 @@ def test_demo_accounts_carry_approved_verifications(db):
     assert party_snapshot(alice)["name"] == "李爱丽"
     acme = User.objects.get(username="acme")
     assert party_snapshot(acme)["id_number"] == "91110108MA01ABCD1E"
+
+
+def test_the_demo_agent_is_an_agent_and_ensuring_twice_changes_nothing(db):
+    demo_accounts_ensure()
+    profile = AgentProfile.objects.get()
+    assert profile.account.username == "agent"
+    assert profile.name == "示例知识产权代理有限公司"
+    assert agent_profile_for(profile.account) == profile
+    demo_accounts_ensure()
+    assert AgentProfile.objects.get() == profile

@@ -1,4 +1,4 @@
-"""Phone numbers: one normal form (E.164) for storage, look-up and uniqueness."""
+"""Phone numbers: one normal form (E.164) for storage, look-up and uniqueness, shared by accounts and codes."""
 
 import re
 

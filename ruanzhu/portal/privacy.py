@@ -1,4 +1,4 @@
-"""An account's own data: download it, or close the account (SPEC §3)."""
+"""An account's own data across the apps: download it, or close the account (SPEC §3)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,13 +6,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ruanzhu.accounts.models import User
+from ruanzhu.core.files import delete_private_file
+from ruanzhu.filings.models import Filing
+from ruanzhu.filings.selectors import filings_for
+from ruanzhu.filings.states import DECIDED
+from ruanzhu.identity.models import VerificationDocument, VerifiedIdentity
+from ruanzhu.notifications.models import Notification
 
 
 def account_export(*, user: User) -> dict:
     """Return everything the portal holds about ``user``, for the user's own download."""
-    from ruanzhu.filings.selectors import filings_for
-    from ruanzhu.notifications.models import Notification
-
     verifications = [
         {
             "kind": verification.kind,
@@ -57,11 +60,6 @@ def account_export(*, user: User) -> dict:
 
 def account_close(*, user: User, password: str) -> User:
     """Erase the account's personal data and deactivate it; its filings stay on record as the law requires."""
-    from ruanzhu.core.files import delete_private_file
-    from ruanzhu.filings.models import Filing
-    from ruanzhu.filings.states import DECIDED
-    from ruanzhu.identity.models import VerificationDocument, VerifiedIdentity
-
     if not user.check_password(password):
         raise ValidationError({"password": [_("密码不正确。")]})
     if Filing.objects.filter(applicant=user).exclude(status__in=DECIDED).exclude(status="draft").exists():

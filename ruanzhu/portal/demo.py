@@ -1,4 +1,4 @@
-"""Demo accounts for a development portal: two verified individuals, an institution, an agent and staff."""
+"""Demo data for a development portal: two verified individuals, an institution, an agent and staff."""
 
 import base64
 from dataclasses import dataclass
@@ -8,6 +8,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.roles import EXAMINERS, IDENTITY_REVIEWERS, staff_roles_ensure
+from ruanzhu.agents.models import AgentProfile
+from ruanzhu.agents.services import agent_mark
+from ruanzhu.identity.models import Verification, VerifiedIdentity
+from ruanzhu.identity.validators import institution_identity_index, person_identity_index
 
 DEMO_PASSWORD = "Ruanzhu-Demo-2026"  # noqa: S105 - printed by `make run`; demo accounts only
 
@@ -129,9 +133,6 @@ DEMO_IDENTITIES = {
 
 
 def _demo_verifications_ensure() -> None:
-    from ruanzhu.identity.models import Verification, VerifiedIdentity
-    from ruanzhu.identity.validators import institution_identity_index, person_identity_index
-
     for username, data in DEMO_IDENTITIES.items():
         user = User.objects.get(username=username)
         if VerifiedIdentity.objects.filter(account=user).exists():
@@ -160,9 +161,6 @@ def _demo_verifications_ensure() -> None:
 
 def _demo_agent_profile_ensure() -> None:
     """Mark the demo account "agent" as agent (idempotent)."""
-    from ruanzhu.agents.models import AgentProfile
-    from ruanzhu.agents.services import agent_mark
-
     agent = User.objects.get(username="agent")
     if not AgentProfile.objects.filter(account=agent).exists():
         agent_mark(

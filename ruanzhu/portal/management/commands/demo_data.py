@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ruanzhu.accounts.demo import DEMO_PASSWORD, demo_accounts_ensure
+from ruanzhu.portal.demo import DEMO_PASSWORD, demo_accounts_ensure
 
 
 class Command(BaseCommand):
