@@ -169,6 +169,21 @@ class Mandate(models.Model):
     def covers(self, service: str) -> bool:
         return service in self.services
 
+    def agent_block(self) -> dict:
+        """Return the agent block printed on the forms the agent issues under this mandate (SPEC §8)."""
+        # A method of the mandate, so that filings, which reaches mandates only through its foreign key, can
+        # freeze the block onto a filing without importing the agents app (which builds on filings).
+        profile = AgentProfile.objects.get(account_id=self.agent_id)
+        return {
+            "name": profile.name,
+            "address": profile.address,
+            "postcode": profile.postcode,
+            "contact_person": profile.contact_person,
+            "phone": profile.phone,
+            "email": profile.email,
+            "mandate_description": self.description[:DESCRIPTION_MAX_LENGTH],
+        }
+
 
 class MandateEvent(TransitionEvent):
     mandate = models.ForeignKey(Mandate, on_delete=models.CASCADE, related_name="events")

@@ -4,9 +4,7 @@ import datetime
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
-from django.utils import timezone
 
-from ruanzhu.accounts.models import User
 from ruanzhu.agents.models import AgentProfile, Mandate
 from ruanzhu.examination.models import CorrectionRound
 from ruanzhu.filings.access import Purpose, filings_for, mandate_in_force
@@ -27,28 +25,6 @@ def mandate_active(*, agent, client, service: str, on: datetime.date | None = No
     request.
     """
     return mandate_in_force(agent=agent, client=client, service=service, on=on)
-
-
-def clients_of(agent, *, service: str = "") -> QuerySet[User]:
-    """Return the accounts for which ``agent`` holds a mandate in effect today (covering ``service`` if given)."""
-    mandates = Mandate.objects.in_effect(timezone.localdate()).filter(agent=agent)
-    if service:
-        mandates = mandates.covering(service)
-    return User.objects.filter(pk__in=mandates.values("client_id")).order_by("username")
-
-
-def agent_block_for(mandate: Mandate) -> dict:
-    """Return the agent block printed on the forms an agent issues under ``mandate`` (SPEC §8)."""
-    profile = AgentProfile.objects.get(account_id=mandate.agent_id)
-    return {
-        "name": profile.name,
-        "address": profile.address,
-        "postcode": profile.postcode,
-        "contact_person": profile.contact_person,
-        "phone": profile.phone,
-        "email": profile.email,
-        "mandate_description": mandate.description[:180],
-    }
 
 
 def mandates_of_agent(agent) -> QuerySet[Mandate]:
@@ -107,7 +83,7 @@ def agent_cache_key(user_id: int) -> str:
 
 
 def is_active_agent(user) -> bool:
-    """Tell whether the account is an active agent (the header caches it: ruanzhu.core.context_processors.header)."""
+    """Tell whether the account is an active agent (the header caches it: ruanzhu.portal.context_processors.header)."""
     if user.is_staff:
         return False
     return AgentProfile.objects.filter(account_id=user.pk, is_active=True).exists()

@@ -15,6 +15,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ruanzhu.accounts.decorators import staff_may
+from ruanzhu.accounts.models import User
+from ruanzhu.accounts.roles import EXAMINE_FILING
 from ruanzhu.filings.models import Filing, FilingParty, PartyRole
 from ruanzhu.filings.states import EDITABLE
 
@@ -67,6 +70,20 @@ def mandate_in_force(*, agent, client, service: str, on: datetime.date | None = 
     )
 
 
+def clients_of(agent, *, service: str = "") -> QuerySet[User]:
+    """Return the accounts for which ``agent`` holds a mandate in force today (covering ``service`` if given)."""
+    mandates = _mandates().in_effect(timezone.localdate()).filter(agent=agent)
+    if service:
+        mandates = mandates.covering(service)
+    return User.objects.filter(pk__in=mandates.values("client_id")).order_by("username")
+
+
+def is_agent(user) -> bool:
+    """Tell whether ``user`` is an active agent (代理机构), who may file for clients under their mandates."""
+    # Asked through the account's relation rather than imported, as the mandates are: agents builds on filings.
+    return User.objects.filter(pk=user.pk, is_active=True, agent_profile__is_active=True).exists()
+
+
 def mandate_of(filing: Filing):
     """Return the mandate in force today by which the filing's agent acts for its applicant, or None."""
     if not filing.agent_id:
@@ -85,7 +102,10 @@ def _under_mandate(on: datetime.date) -> Exists:
 
 
 def _party(user, roles=None) -> Q:
-    parties = FilingParty.objects.filter(filing=OuterRef("pk"), account=user)
+    # An invitee is no party until it accepts: the invitation page shows it what it needs to decide.
+    parties = FilingParty.objects.filter(
+        filing=OuterRef("pk"), account=user, status=FilingParty.Status.ACCEPTED
+    )
     if roles:
         parties = parties.filter(role__in=roles)
     return Q(Exists(parties))
@@ -120,19 +140,13 @@ def grants(user, purpose: Purpose, *, on: datetime.date | None = None) -> Q:
             return applicant | agent
 
 
-def _examiner(user) -> bool:
-    # Examination builds on filings; asked only for the one purpose that examiners share with applicants.
-    from ruanzhu.examination.selectors import can_examine
-
-    return can_examine(user)
-
-
 def filings_for(user, *, purpose: Purpose = Purpose.VIEW) -> QuerySet[Filing]:
     """Return the filings ``user`` may act on for ``purpose`` (none for anonymous users)."""
     if not user.is_authenticated:
         return Filing.objects.none()
     if purpose == Purpose.MANDATE_LETTER and user.is_staff:
-        if not _examiner(user):
+        # The one purpose that examiners share with applicants (examination builds on filings).
+        if not staff_may(user, EXAMINE_FILING):
             return Filing.objects.none()
         filings = Filing.objects.exclude(status__in=EDITABLE)
     else:

@@ -3,7 +3,8 @@
 import datetime
 
 from ruanzhu.agents.models import Mandate
-from ruanzhu.agents.selectors import clients_of, mandate_active
+from ruanzhu.agents.selectors import mandate_active
+from ruanzhu.filings.access import clients_of
 from tests.agents.conftest import mandate_for
 
 

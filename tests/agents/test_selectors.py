@@ -2,7 +2,8 @@ import datetime
 
 from ruanzhu.agents import services
 from ruanzhu.agents.models import AgentProfile, Mandate
-from ruanzhu.agents.selectors import agent_block_for, agent_profile_for, clients_of, mandate_active
+from ruanzhu.agents.selectors import agent_profile_for, mandate_active
+from ruanzhu.filings.access import clients_of
 from tests.agents.conftest import mandate_for
 
 DAY = datetime.timedelta(days=1)
@@ -87,7 +88,7 @@ def test_clients_of_lists_only_clients_with_a_mandate_in_effect(agent, alice, bo
 
 def test_agent_block_holds_the_agent_details_and_the_mandate_description(agent, alice):
     mandate = mandate_for(agent, alice, description="代为办理“示例软件V1.0”的著作权登记")
-    assert agent_block_for(mandate) == {
+    assert mandate.agent_block() == {
         "name": "示例知识产权代理有限公司",
         "address": "北京市海淀区知春路1号",
         "postcode": "100083",

@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ruanzhu.accounts.models import User
-from ruanzhu.accounts.privacy import account_export
 from ruanzhu.agents import services as agent_services
 from ruanzhu.agents.models import AgentProfile, Mandate
 from ruanzhu.agents.selectors import agent_filings
@@ -36,7 +35,8 @@ from ruanzhu.filings.selectors import (
 from ruanzhu.filings.services.agency import filing_create_for_client
 from ruanzhu.filings.services.drafts import filing_create
 from ruanzhu.filings.services.parties import owner_add
-from tests.factories import MandateFactory
+from ruanzhu.portal.privacy import account_export
+from tests.factories import MandateFactory, invitation_accept_as
 from tests.filings.registered import one_page_pdf
 
 TITLE = "智慧园区管理平台"
@@ -73,6 +73,7 @@ def filing(private_storage, agent, mandate, verified_alice, verified_bob):
     """The agent's R11 draft for alice, with bob as co-owner, a deposit and the signed 委托书."""
     filing = filing_create_for_client(service="R11", agent=agent, client=verified_alice)
     owner_add(filing=filing, by=agent, identifier="bob")
+    invitation_accept_as(filing, verified_bob)
     agent_services.mandate_upload_letter(
         mandate=mandate, by=agent, data=one_page_pdf(), filename="委托书.pdf"
     )

@@ -16,10 +16,8 @@ def mandate_not_in_force_error() -> FilingError:
 
 def agent_block_store(*, filing: Filing, mandate) -> None:
     """Record ``mandate`` on the filing and copy its agent block (SPEC §8) onto it (the caller saves)."""
-    from ruanzhu.agents.selectors import agent_block_for
-
     filing.mandate = mandate
-    filing.agent_block = agent_block_for(mandate)
+    filing.agent_block = mandate.agent_block()
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
-"""What the applicant's filing views share: refusals, and telling the user what an action changed."""
+"""What the applicant's filing views share: refusals, step links and upload rows, and telling the user what an
+action changed."""
 
 from django.contrib import messages
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ruanzhu.core.review import ReviewError
@@ -11,6 +13,22 @@ from ruanzhu.filings.states import Status
 # What a refused action raises: the engine's own errors, and the state machine's.
 REFUSALS = (FilingError, ReviewError)
 ISSUING = (Status.AWAITING_CODES, Status.FORM_ISSUED)
+# The button value of 保存至草稿箱 on every step.
+SAVE_TO_DRAFTS = "draft"
+
+
+def step_url(filing, slug: str) -> str:
+    return reverse("filings:step", args=[filing.pk, slug])
+
+
+def document_slots(filing, definition, slug: str, *, errors=None) -> list[dict]:
+    """Return the upload rows of a step: deposits always, other documents when the filing needs them."""
+    documents = {document.kind: document for document in filing.documents.all()}
+    return [
+        {"spec": spec, "document": documents.get(spec.kind), "error": (errors or {}).get(spec.kind, "")}
+        for spec in definition.documents_for(slug)
+        if spec.deposit or spec.required(filing.details)
+    ]
 
 
 def refusal_message(error: Exception) -> str:
