@@ -95,7 +95,8 @@ def detail(request, pk: int):
         {
             "filing": filing,
             "sections": definition.form_sections(filing.details),
-            "checklist": definition.checklist,
+            "checklist": definition.checklist_for(filing),
+            "owners_of_record": definition.owners_of_record(filing) if definition.owners_of_record else None,
             "parties": filing.parties.all(),
             "documents": [
                 (document, _document_label(filing, document.kind)) for document in filing.documents.all()

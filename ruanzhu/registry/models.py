@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,42 @@ class Registration(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.status != self.Status.REVOKED
+
+
+class RegistrationOwner(models.Model):
+    """An owner of record (登记著作权人): the name printed on the record and who it is.
+
+    ``identity_index`` is the blind index of the owner's verified ID number or credit code: it decides who may
+    change or transfer the record, whatever name they go by now. It never leaves the server. Records imported
+    from elsewhere may have owners without one (and without an account here).
+    """
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("个人")
+        INSTITUTION = "institution", _("机构")
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="owners_of_record")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, blank=True)
+    country = models.CharField(_("国籍"), max_length=50, blank=True)
+    identity_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账户"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("登记著作权人")
+        verbose_name_plural = _("登记著作权人")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class RegistrationChange(models.Model):

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
-from ruanzhu.registry.models import Registration, RegistrationChange, RegistrationSearchToken
+from ruanzhu.registry.models import (
+    Registration,
+    RegistrationChange,
+    RegistrationOwner,
+    RegistrationSearchToken,
+)
 from ruanzhu.registry.tokens import QUERY_MAX_LENGTH, normalize, query_tokens
 
 PAGE_SIZE = 20
@@ -178,3 +183,8 @@ def registration_by_certificate_token(*, token: str) -> Registration | None:
 def registration_changes(*, registration: Registration) -> QuerySet[RegistrationChange]:
     """Return the later changes of a registration, oldest first."""
     return RegistrationChange.objects.filter(registration=registration).order_by("recorded_on", "id")
+
+
+def record_owners(*, registration: Registration) -> list[RegistrationOwner]:
+    """Return the owners of record of a registration, in the order printed."""
+    return list(registration.owners_of_record.order_by("position", "id"))

@@ -1,13 +1,21 @@
 """Writing the registry: new records, their numbers, later changes, and the search index kept with them."""
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ruanzhu.core.errors import ApplicationError
-from ruanzhu.registry.models import NumberSequence, Registration, RegistrationChange, RegistrationSearchToken
+from ruanzhu.registry.models import (
+    NumberSequence,
+    Registration,
+    RegistrationChange,
+    RegistrationOwner,
+    RegistrationSearchToken,
+)
 from ruanzhu.registry.tokens import normalize, texts_tokens
 
 CERTIFICATE_SEQUENCE = "certificate"
@@ -16,6 +24,47 @@ OWNERS_SEPARATOR = "；"
 
 class RegistryError(ApplicationError):
     """A registry operation that the record's state does not allow."""
+
+
+@dataclass(frozen=True)
+class RecordOwner:
+    """An owner as a record states it: the printed name and, when known, who it is (kind, blind index, account)."""
+
+    name: str
+    kind: str = ""
+    country: str = ""
+    identity_index: str = ""
+    account_id: int | None = None
+
+    @classmethod
+    def of(cls, row: RegistrationOwner) -> "RecordOwner":
+        return cls(row.name, row.kind, row.country, row.identity_index, row.account_id)
+
+
+def _record_owners(owners: Sequence[str | RecordOwner]) -> list[RecordOwner]:
+    """Return the owners as RecordOwner (a bare name for an owner known by name only), names cleaned."""
+    records = [owner if isinstance(owner, RecordOwner) else RecordOwner(owner) for owner in owners]
+    names = _clean_owners([owner.name for owner in records])
+    return [
+        RecordOwner(name, owner.kind, owner.country, owner.identity_index, owner.account_id)
+        for name, owner in zip(names, records, strict=True)
+    ]
+
+
+def _owners_write(registration: Registration, owners: list[RecordOwner]) -> None:
+    registration.owners_of_record.all().delete()
+    RegistrationOwner.objects.bulk_create(
+        RegistrationOwner(
+            registration=registration,
+            position=position,
+            name=owner.name,
+            kind=owner.kind,
+            country=owner.country,
+            identity_index=owner.identity_index,
+            account_id=owner.account_id,
+        )
+        for position, owner in enumerate(owners, start=1)
+    )
 
 
 def certificate_number_label(sequence: int) -> str:
@@ -107,7 +156,7 @@ def registration_create(
     service: str,
     software_name: str,
     version: str,
-    owners: list[str],
+    owners: Sequence[str | RecordOwner],
     completion_date: datetime.date,
     registered_on: datetime.date,
     short_name: str = "",
@@ -124,6 +173,7 @@ def registration_create(
         raise ValueError("give both numbers or neither")
     if registration_number is None:
         registration_number, certificate_sequence = registration_numbers_next(year=registered_on.year)
+    owners = _record_owners(owners)
     registration = Registration(
         registration_number=registration_number.upper(),
         certificate_number=certificate_number_label(certificate_sequence),
@@ -133,7 +183,7 @@ def registration_create(
         short_name=short_name.strip(),
         version=version.strip(),
         category=category.strip(),
-        owners=_clean_owners(owners),
+        owners=[owner.name for owner in owners],
         first_publication_date=first_publication_date,
         completion_date=completion_date,
         registered_on=registered_on,
@@ -141,6 +191,7 @@ def registration_create(
     )
     _set_search_fields(registration)
     registration.save()
+    _owners_write(registration, owners)
     _index_write(registration=registration, tokens=_index_tokens(registration))
     return registration
 
@@ -156,7 +207,7 @@ def registration_record_change(
     new_name: str | None = None,
     new_short_name: str | None = None,
     new_version: str | None = None,
-    new_owners: list[str] | None = None,
+    new_owners: Sequence[str | RecordOwner] | None = None,
     new_first_publication_date: datetime.date | None = None,
     certificate_number: str = "",
     recorded_on: datetime.date | None = None,
@@ -177,7 +228,9 @@ def registration_record_change(
     if new_version is not None:
         registration.version = new_version.strip()
     if new_owners is not None:
-        registration.owners = _clean_owners(new_owners)
+        owners = _record_owners(new_owners)
+        registration.owners = [owner.name for owner in owners]
+        _owners_write(registration, owners)
     if new_first_publication_date is not None:
         registration.first_publication_date = new_first_publication_date
     if kind != RegistrationChange.Kind.CONTRACT:

@@ -4,6 +4,11 @@ import os
 import shutil
 
 import pytest
+from django.core.management.sql import emit_post_migrate_signal
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from tests.browser.pages import staff_log_in
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the tests themselves
@@ -75,3 +80,20 @@ def portal(settings, tmp_path):
             "OPTIONS": {"location": tmp_path / "private"},
         },
     }
+
+
+@pytest.fixture
+def staff_page(browser, live_server, request):
+    """The examiner, logged in on the staff login page with the password and a TOTP code."""
+    # Playwright's event loop gives this test another database connection object, which the serialized
+    # rollback does not restore after an earlier transactional test: recreate the permissions if needed,
+    # before the examiner is given its role.
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    examiner = request.getfixturevalue("examiner")
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    staff_log_in(page, "examiner", TOTPDevice.objects.get(user=examiner))
+    expect(page.get_by_test_id("examination-queue-summary")).to_be_visible()
+    yield page
+    context.close()

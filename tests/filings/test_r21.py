@@ -8,7 +8,6 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from ruanzhu.core.files import read_private_file
-from ruanzhu.core.review import ReviewError
 from ruanzhu.documents.certificate import verify_signature
 from ruanzhu.examination.services import certificate_content
 from ruanzhu.examination.signing import signing_identity
@@ -22,6 +21,7 @@ from ruanzhu.filings.services.parties import owner_add
 from ruanzhu.filings.states import Status
 from ruanzhu.registry.models import RegistrationChange
 from ruanzhu.registry.services import registration_create
+from tests.factories import invitation_accept_as, owner_of
 from tests.filings.registered import (
     confirm_with_codes_and_submit,
     examine_and_register,
@@ -44,12 +44,13 @@ def _storage(settings, tmp_path):
 
 
 @pytest.fixture
-def work(db):
+def work(verified_alice):
+    """alice's registered work: she is its owner of record by her verified identity."""
     return registration_create(
         service="R11",
         software_name="智慧园区管理平台",
         version="V1.0",
-        owners=["李爱丽"],
+        owners=[owner_of(verified_alice)],
         completion_date=datetime.date(2026, 1, 10),
         registered_on=datetime.date(2026, 2, 1),
     )
@@ -98,8 +99,9 @@ def test_name_and_version_must_match_the_registration(work):
     ]
 
 
-def test_a_registration_from_elsewhere_is_taken_as_filed(db):
-    assert ContractForm(data=contract("2019SR0000001", software_name="别处登记的软件")).is_valid()
+def test_a_registration_from_elsewhere_is_refused_nobody_here_can_be_its_owner_of_record(db):
+    errors = errors_of(contract("2019SR0000001", software_name="别处登记的软件"))
+    assert errors["registration_number"] == ["登记号2019SR0000001不在本系统的登记簿中，请核对。"]
 
 
 def test_the_registration_number_has_its_format(db):
@@ -132,18 +134,17 @@ def test_rights_territory_and_addresses_have_their_rules(work):
     assert set(errors) == {"transferor_address", "transferee_address"}
 
 
-def test_the_applicant_takes_its_side_and_both_sides_are_needed(work, verified_alice, verified_bob):
+def test_the_applicant_is_a_transferor_and_a_transferee_is_needed(work, verified_alice, verified_bob):
     filing = filing_create(service="R21", applicant=verified_alice, filer=verified_alice)
-    filing = save_steps(
-        filing, verified_alice, {"contract": contract(work.registration_number, applicant_side="transferee")}
-    )
-    assert list(filing.parties.values_list("role", flat=True)) == ["transferee"]
+    filing = save_steps(filing, verified_alice, {"contract": contract(work.registration_number)})
+    assert list(filing.parties.values_list("role", flat=True)) == ["transferor"]
     problems = completeness_problems(filing)
-    assert "请添加转让方/许可方。" in problems and "请上传合同文本。" in problems
+    assert "请添加受让方/被许可方。" in problems and "请上传合同文本。" in problems
     assert "“当事人”尚未填写完整。" in problems
-    owner_add(filing=filing, by=verified_alice, identifier="bob", role="transferee")
-    owner_add(filing=filing, by=verified_alice, identifier="bob", role="transferor")
-    assert "同一当事人不能既是转让方/许可方又是受让方/被许可方。" in completeness_problems(filing)
+    # The transferor side is the owners of record: nobody is added to it by hand.
+    with pytest.raises(FilingError) as refusal:
+        owner_add(filing=filing, by=verified_alice, identifier="bob", role="transferor")
+    assert "转让方/许可方为登记记录中的著作权人" in refusal.value.message
     with pytest.raises(FilingError):
         form_request_codes(filing=filing, by=verified_alice)
     filing.refresh_from_db()
@@ -154,6 +155,7 @@ def _transfer(number, alice, carol, capture, **overrides):
     filing = filing_create(service="R21", applicant=alice, filer=alice)
     filing = save_steps(filing, alice, {"contract": contract(number, **overrides), "parties": PARTIES})
     owner_add(filing=filing, by=alice, identifier=carol.username, role="transferee")
+    invitation_accept_as(filing, carol)
     filing_upload_document(filing=filing, by=alice, kind="contract", data=one_page_pdf(), filename="合同.pdf")
     filing.refresh_from_db()
     assert completeness_problems(filing) == []
@@ -226,20 +228,3 @@ def test_approval_records_the_transfer_on_the_record_and_issues_a_contract_certi
     )
     registration.refresh_from_db()
     assert registration.software_name == "智慧园区管理平台" and registration.status == "valid"
-
-
-def test_a_contract_on_a_registration_from_elsewhere_cannot_be_approved_here(
-    verified_alice, verified_carol, django_capture_on_commit_callbacks, examiner
-):
-    filing = _transfer(
-        "2019SR0000001",
-        verified_alice,
-        verified_carol,
-        django_capture_on_commit_callbacks,
-        software_name="别处登记的软件",
-    )
-    with pytest.raises(ReviewError) as refusal:
-        examine_and_register(filing, examiner)
-    assert "不在本系统的登记簿中" in str(refusal.value)
-    filing.refresh_from_db()
-    assert filing.status == Status.EXAMINING and not RegistrationChange.objects.exists()

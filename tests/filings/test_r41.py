@@ -20,6 +20,7 @@ from ruanzhu.filings.services.issue import completeness_problems
 from ruanzhu.filings.states import Status
 from ruanzhu.registry.models import Registration, RegistrationChange
 from ruanzhu.registry.services import registration_create
+from tests.factories import owner_of
 from tests.filings.registered import (
     confirm_with_codes_and_submit,
     examine_and_register,
@@ -70,8 +71,9 @@ def errors_of(data: dict) -> dict:
 
 
 @pytest.fixture
-def unpublished(db):
-    return record()
+def unpublished(verified_alice, verified_bob):
+    """alice's and bob's unpublished work, its owners of record by their verified identities."""
+    return record(owners=[owner_of(verified_alice), owner_of(verified_bob)])
 
 
 def test_a_name_change_is_accepted_and_remembers_the_record(unpublished):
@@ -174,14 +176,13 @@ def test_a_filer_who_is_not_an_owner_of_record_is_refused_and_nothing_is_saved(u
     assert form.is_valid()
     with pytest.raises(FilingError) as refusal:
         filing_save_step(filing=filing, by=verified_carol, step="change", cleaned_data=form.cleaned_data)
-    assert "只有登记记录中的著作权人（李爱丽、鲍勃）或其代理人" in refusal.value.message
-    assert "柯萝" in refusal.value.message
+    assert f"只有登记号{unpublished.registration_number}的著作权人或其委托的代理机构" in refusal.value.message
     filing.refresh_from_db()
     assert "registration_number" not in filing.details and filing.step == 0 and filing.title == ""
 
 
 def test_a_renamed_owner_files_under_its_new_name(verified_carol):
-    registration = record(owners=["柯萝旧名"])
+    registration = record(owners=[owner_of(verified_carol, name="柯萝旧名")])
     filing = filing_create(service="R41", applicant=verified_carol, filer=verified_carol)
     filing = save_steps(
         filing,

@@ -114,6 +114,7 @@ def test_party_snapshot_keeps_its_stored_format(person, company):
         "nationality": "中国",
         "province": "北京市",
         "city": "海淀区",
+        "identity_index": person_identity_index("resident_id", ALICE_ID),
     }
     assert party_snapshot(company) == {
         "name": "北京示例软件有限公司",
@@ -123,6 +124,7 @@ def test_party_snapshot_keeps_its_stored_format(person, company):
         "nationality": "中国",
         "province": "北京市",
         "city": "北京市",
+        "identity_index": institution_identity_index(CREDIT_CODE),
     }
     assert party_snapshot(UserFactory(username="status_only")) == {}
 

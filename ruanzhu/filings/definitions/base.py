@@ -66,10 +66,11 @@ class DocumentSpec:
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    """A point the examiner ticks on the examination page before 准予登记."""
+    """A point the examiner ticks on the examination page before 准予登记 (for the filings it applies to)."""
 
     key: str
     label: Promise
+    applies: Callable[[Any], bool] = lambda filing: True
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,14 @@ class ServiceDefinition:
     step_problems: Callable[[Any, str, dict], list[str]] = lambda filing, step, details: []
     # Return what else stops the form from being issued (the parties a contract needs …).
     issue_problems: Callable[[Any], list[str]] = lambda filing: []
+    # Bring the parties up to date after a step was saved (owners of record …); return whether they changed.
+    on_step_saved: Callable[[Any, str], bool] = lambda filing, step: False
+    # The party role that the record fills in by itself (its owners of record): the filer adds nobody in it.
+    record_role: str = ""
+    # Return the owners of record of the record the filing changes, with their consent (None: no such record).
+    owners_of_record: Callable[[Any], list] | None = None
+    # Return what stops 准予登记 besides the checklist (an owner of record who has not consented …).
+    approval_problems: Callable[[Any], list[str]] = lambda filing: []
     extra: dict = field(default_factory=dict)
 
     @property
@@ -131,6 +140,10 @@ class ServiceDefinition:
         """Return the title as printed on Chinese documents, whatever the language of the page."""
         with translation.override("zh-hans"):
             return str(self.title)
+
+    def checklist_for(self, filing) -> tuple[ChecklistItem, ...]:
+        """Return the checklist items that apply to ``filing``."""
+        return tuple(item for item in self.checklist if item.applies(filing))
 
     @property
     def form_steps(self) -> tuple[Step, ...]:

@@ -54,6 +54,8 @@ def filing_save_step(*, filing: Filing, by: User, step: str, cleaned_data: dict)
     if own.exists() and not own.filter(role=role).exists():
         own.update(role=role)
         changed = True
+    # The parties the details bring with them (the owners of record of the record named …).
+    changed = definition.on_step_saved(filing, step) or changed
     if changed:
         content_changed(filing, by=by)
     if any(old_details.get(name) != filing.details.get(name) for name in definition.deposit_fields):

@@ -5,9 +5,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.models import Filing
 from ruanzhu.filings.services.common import FilingError, lock, move
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
+from ruanzhu.filings.services.versions import version_current
 from ruanzhu.filings.states import DECIDED, WITHDRAWABLE, Status
 from ruanzhu.notifications.services import notify
 
@@ -24,19 +26,29 @@ def filing_submit(*, filing: Filing, by) -> Filing:
             return filing  # already submitted: a double click or a retried request
         if filing.status != Status.FORM_ISSUED:
             raise FilingError(_("请先出申请表，并由全部著作权人确认。"))
-        if not filing.documents.filter(kind=SIGNATURE_PAGE).exists():
+        signature_page = filing.documents.filter(kind=SIGNATURE_PAGE).first()
+        if signature_page is None:
             raise FilingError(_("请上传签章后的申请确认签章页。"))
+        version = version_current(filing)
+        if version is not None and signature_page.uploaded_at < version.issued_at:
+            # A page signed for an earlier version of the form does not sign this one.
+            raise FilingError(
+                _("签章页是为第%(number)d版之前的申请表上传的，请上传第%(number)d版申请表签章后的签章页。")
+                % {"number": version.number}
+            )
         move(filing, Status.SUBMITTED, by=by)
         filing.submitted_at = timezone.now()
         filing.save()
+        record_role = definition_for(filing.service).record_role
         for party in filing.parties.select_related("account"):
+            # An owner of record hears by text message too: the application changes their record.
             notify(
                 recipient=party.account,
                 title=_("登记申请已提交"),
                 body=_("%(title)s（流水号%(flow)s）已提交，等待受理。")
                 % {"title": filing.title, "flow": filing.flow_number},
                 link=reverse("filings:detail", args=[filing.pk]),
-                sms=False,
+                sms=bool(record_role) and party.role == record_role,
             )
     return filing
 
@@ -51,4 +63,16 @@ def filing_withdraw(*, filing: Filing, by, reason: str = "") -> Filing:
             raise FilingError(_("草稿无需撤回，可以直接删除。"))
         move(filing, Status.WITHDRAWN, by=by, note=reason[:200])
         filing.save()
+        if filing.flow_number:
+            # Everyone who confirmed or was to confirm the form learns that it no longer stands.
+            for account in {party.account for party in filing.parties.select_related("account")} | {
+                filing.filer
+            }:
+                notify(
+                    recipient=account,
+                    title=_("登记申请已撤回"),
+                    body=_("%(title)s（流水号%(flow)s）已由%(filer)s撤回。")
+                    % {"title": filing.title, "flow": filing.flow_number, "filer": by.display_name},
+                    link=reverse("filings:detail", args=[filing.pk]),
+                )
     return filing

@@ -7,7 +7,7 @@ from django.utils import timezone
 from ruanzhu.documents.certificate import CertificateData
 from ruanzhu.filings.definitions.base import Approval
 from ruanzhu.filings.definitions.common import ACQUISITION, label_of, rights_label, verification_url
-from ruanzhu.registry.services import registration_create, registration_numbers_next
+from ruanzhu.registry.services import RecordOwner, registration_create, registration_numbers_next
 
 
 def _date(value: str | None) -> datetime.date | None:
@@ -24,7 +24,12 @@ def approve(filing, by) -> Approval:
         short_name=details.get("short_name", ""),
         version=details["version"],
         category=details.get("category", ""),
-        owners=[party.name for party in filing.parties.order_by("position", "id")],
+        owners=[
+            RecordOwner(
+                party.name, party.account.kind, party.nationality, party.identity_index, party.account_id
+            )
+            for party in filing.parties.select_related("account").order_by("position", "id")
+        ],
         completion_date=_date(details["completion_date"]),
         first_publication_date=_date(details.get("first_publication_date")),
         registered_on=today,

@@ -14,7 +14,6 @@ from ruanzhu.filings.definitions.common import (
 from ruanzhu.registry.selectors import registration_get
 
 CONTRACT_TYPES = [("transfer", _("转让合同")), ("exclusive_licence", _("专有许可合同"))]
-SIDES = [("transferor", _("转让方/许可方")), ("transferee", _("受让方/被许可方"))]
 
 
 def _registration_number(form: forms.Form, data: dict) -> str:
@@ -41,7 +40,6 @@ class ContractForm(forms.Form):
     software_name = forms.CharField(label=_("软件全称"), max_length=200)
     version = forms.CharField(label=_("版本号"), max_length=40)
     contract_type = forms.ChoiceField(label=_("合同类型"), choices=CONTRACT_TYPES, widget=forms.RadioSelect)
-    applicant_side = forms.ChoiceField(label=_("申请人是"), choices=SIDES, widget=forms.RadioSelect)
     rights_scope = forms.ChoiceField(label=_("权利范围"), choices=RIGHTS_SCOPE, widget=forms.RadioSelect)
     rights = forms.MultipleChoiceField(
         label=_("部分权利"), choices=RIGHTS, required=False, widget=forms.CheckboxSelectMultiple
@@ -56,6 +54,11 @@ class ContractForm(forms.Form):
         data = super().clean()
         number = _registration_number(self, data) if "registration_number" in data else ""
         registration = registration_get(registration_number=number) if number else None
+        if number and registration is None:
+            self.add_error(
+                "registration_number",
+                _("登记号%(number)s不在本系统的登记簿中，请核对。") % {"number": number},
+            )
         name, version = data.get("software_name", "").strip(), data.get("version", "").strip()
         if registration is not None and name and version:
             if (name, version) != (registration.software_name, registration.version):

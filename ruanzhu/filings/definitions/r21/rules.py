@@ -1,9 +1,11 @@
-"""R21's rules beyond its forms: the contract term as printed, the form's sections, the parties a contract needs."""
+"""R21's rules beyond its forms: who may file, the parties a contract needs, the term and sections as printed."""
 
 from django.utils.translation import gettext
 
+from ruanzhu.filings.definitions import ownership
 from ruanzhu.filings.definitions.common import label_of, rights_label
 from ruanzhu.filings.definitions.r21.forms import CONTRACT_TYPES
+from ruanzhu.filings.models import PartyRole
 
 
 def contract_term(details: dict) -> str:
@@ -41,8 +43,28 @@ def sections(details: dict):
     )
 
 
+def step_problems(filing, step: str, details: dict) -> list[str]:
+    return ownership.applicant_problems(filing, details) if step == "contract" else []
+
+
+def on_step_saved(filing, step: str) -> bool:
+    """The transferor/licensor side is exactly the owners of record with an account here."""
+    return ownership.parties_sync(filing, PartyRole.TRANSFEROR) if step == "contract" else False
+
+
+def owners_of_record(filing) -> list:
+    return ownership.owners_of_record(filing, PartyRole.TRANSFEROR)
+
+
+def approval_problems(filing) -> list[str]:
+    return ownership.approval_problems(filing, PartyRole.TRANSFEROR)
+
+
 def issue_problems(filing) -> list[str]:
-    """Return what the parties still lack: both sides, and no party on both."""
+    """Return what the parties still lack: the owners of record and a transferee, and no party on both sides."""
+    applicant = ownership.applicant_problems(filing, filing.details)
+    if applicant:
+        return applicant
     roles: dict[str, set[int]] = {"transferor": set(), "transferee": set()}
     for role, account in filing.parties.values_list("role", "account_id"):
         if role in roles:

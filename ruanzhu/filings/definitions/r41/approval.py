@@ -1,12 +1,15 @@
 """What approving an R41 does: change or supplement the registry record, keeping its history, and certify it."""
 
 import datetime
+from dataclasses import replace
 
 from ruanzhu.filings.definitions.base import Approval
 from ruanzhu.filings.definitions.common import record_basis, record_certificate_data, registration_of
 from ruanzhu.filings.definitions.r41.forms import row_text, rows_of
 from ruanzhu.registry.models import RegistrationChange
+from ruanzhu.registry.selectors import record_owners
 from ruanzhu.registry.services import (
+    RecordOwner,
     certificate_number_label,
     certificate_sequence_next,
     registration_record_change,
@@ -26,9 +29,15 @@ def _changes(registration, rows) -> tuple[dict, dict, dict]:
             changes["new_version"] = row.after
             before["version"], after["version"] = registration.version, row.after
         elif row.item == "owner_name":
-            owners = changes.get("new_owners", list(registration.owners))
-            changes["new_owners"] = [row.after if owner == row.before else owner for owner in owners]
-            before["owners"], after["owners"] = list(registration.owners), changes["new_owners"]
+            # The renamed owner stays who it is: only the printed name changes, its identity is kept.
+            owners = changes.get("new_owners") or [
+                RecordOwner.of(owner) for owner in record_owners(registration=registration)
+            ]
+            changes["new_owners"] = [
+                replace(owner, name=row.after) if owner.name == row.before else owner for owner in owners
+            ]
+            before["owners"] = list(registration.owners)
+            after["owners"] = [owner.name for owner in changes["new_owners"]]
         elif row.item == "first_publication_date":
             changes["new_first_publication_date"] = datetime.date.fromisoformat(row.after)
             before["first_publication_date"], after["first_publication_date"] = None, row.after
