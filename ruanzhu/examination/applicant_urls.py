@@ -5,5 +5,11 @@ from ruanzhu.examination import applicant_views
 app_name = "examination_applicant"
 urlpatterns = [
     path("filings/<int:pk>/correction/", applicant_views.correction, name="correction"),
+    path("filings/<int:pk>/correction/codes/", applicant_views.correction_codes, name="correction_codes"),
+    path(
+        "filings/<int:pk>/correction/signature-page/",
+        applicant_views.correction_signature_page,
+        name="correction_signature_page",
+    ),
     path("filings/<int:pk>/certificate.pdf", applicant_views.certificate, name="certificate"),
 ]

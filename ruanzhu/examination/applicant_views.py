@@ -6,16 +6,19 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ruanzhu.accounts.decorators import applicant_required
 from ruanzhu.core.files import private_file_response
+from ruanzhu.core.http import client_ip
 from ruanzhu.core.review import ReviewError
 from ruanzhu.examination import services
 from ruanzhu.examination.forms import CorrectionForm, step_fields
 from ruanzhu.filings.definitions import definition_for
+from ruanzhu.filings.forms import CodeForm
 from ruanzhu.filings.selectors import Purpose, filing_for, may
 from ruanzhu.filings.services import FilingError
+from ruanzhu.filings.services.versions import confirmed_party_ids, confirming_parties, correction_version
 from ruanzhu.filings.states import Status
 
 
@@ -69,10 +72,23 @@ def correction(request, pk: int):
         fields, documents, error = _posted(request, filing, correction, form)
         if not error:
             try:
-                services.correction_submit(filing=filing, by=request.user, fields=fields, documents=documents)
+                services.correction_submit(
+                    filing=filing, by=request.user, fields=fields, documents=documents, ip=client_ip(request)
+                )
             except (FilingError, ReviewError) as refusal:
                 error = getattr(refusal, "message", None) or str(refusal)
         if not error:
+            filing.refresh_from_db()
+            missing = services.correction_missing(filing)
+            if missing:
+                messages.warning(
+                    request,
+                    _(
+                        "补正修改了申请内容，已生成新版本申请表并向各著作权人发送验证码。补正尚未提交，还需：%(missing)s。"
+                    )
+                    % {"missing": "；".join(missing)},
+                )
+                return redirect("examination_applicant:correction", pk=pk)
             messages.success(request, _("补正已提交，等待审查员审查。"))
             return redirect("filings:detail", pk=pk)
         for line in str(error).splitlines():
@@ -86,8 +102,66 @@ def correction(request, pk: int):
             "form": form,
             "may_submit": may_submit and not expired,
             "expired": expired,
+            **_new_version_context(filing, may_submit=may_submit and not expired),
         },
     )
+
+
+def _new_version_context(filing, *, may_submit: bool) -> dict:
+    """Return what the 补正 page shows of a new version still waiting for the parties or its signature page."""
+    version = correction_version(filing)
+    if version is None:
+        return {"new_version": None}
+    confirmed = confirmed_party_ids(filing)
+    return {
+        "new_version": version,
+        "missing": services.correction_missing(filing),
+        "version_parties": [
+            {"party": party, "phone": party.account.masked_phone, "confirmed": party.pk in confirmed}
+            for party in confirming_parties(filing).order_by("position", "id")
+        ],
+        "code_form": CodeForm(),
+        "may_act": may_submit,
+    }
+
+
+@applicant_required
+@require_POST
+def correction_codes(request, pk: int):
+    """Send the parties who have not confirmed a correction's new version their code again."""
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.CORRECT)
+    try:
+        reached = services.correction_codes_send(filing=filing, by=request.user, ip=client_ip(request))
+    except (FilingError, ReviewError) as refusal:
+        for line in (getattr(refusal, "message", None) or str(refusal)).splitlines():
+            messages.error(request, line)
+    else:
+        messages.success(request, _("验证码已发送：%(owners)s。") % {"owners": "；".join(reached)})
+    return redirect("examination_applicant:correction", pk=pk)
+
+
+@applicant_required
+@require_POST
+def correction_signature_page(request, pk: int):
+    """Upload the signed signature page of a correction's new version; the correction is then submitted."""
+    filing = filing_for(request.user, pk=pk, purpose=Purpose.CORRECT)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("请选择要上传的签章页文件。"))
+        return redirect("examination_applicant:correction", pk=pk)
+    if upload.size > settings.FILING_UPLOAD_MAX_BYTES:
+        limit = settings.FILING_UPLOAD_MAX_BYTES / 1024 / 1024
+        messages.error(request, _("文件不能超过%(size)s。") % {"size": f"{limit:g}MB"})
+        return redirect("examination_applicant:correction", pk=pk)
+    try:
+        services.correction_signature_page_upload(
+            filing=filing, by=request.user, data=upload.read(), filename=upload.name
+        )
+    except (FilingError, ReviewError) as refusal:
+        messages.error(request, getattr(refusal, "message", None) or str(refusal))
+        return redirect("examination_applicant:correction", pk=pk)
+    messages.success(request, _("签章页已上传，补正已提交，等待审查员审查。"))
+    return redirect("filings:detail", pk=pk)
 
 
 @applicant_required

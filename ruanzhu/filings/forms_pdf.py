@@ -1,5 +1,7 @@
 """The application form (申请表) of a filing, rendered by the shared PDF layer."""
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from ruanzhu.documents.application_form import (
@@ -11,6 +13,12 @@ from ruanzhu.documents.application_form import (
 )
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.models import Filing
+from ruanzhu.filings.services.versions import confirming_parties
+
+
+def verification_url(filing: Filing) -> str:
+    """Return the address of the form's public check, printed as its QR code."""
+    return settings.SITE_URL + reverse("filings:form_verify", args=[filing.flow_number])
 
 
 def _agent_block(filing: Filing) -> AgentBlock | None:
@@ -30,12 +38,12 @@ def _agent_block(filing: Filing) -> AgentBlock | None:
 
 def application_form_for(filing: Filing) -> bytes:
     """Render the filing's form with its signature page, as its owners confirmed it."""
-    from ruanzhu.filings.services.issue import confirming_parties, verification_url
-
     definition = definition_for(filing.service)
     confirmations = {
         confirmation.party_id: confirmation.confirmed_at
-        for confirmation in filing.confirmations.filter(fingerprint=filing.fingerprint)
+        for confirmation in filing.confirmations.filter(
+            version__number=filing.form_version, fingerprint=filing.fingerprint
+        )
     }
     parties = confirming_parties(filing)
     return application_form_pdf(

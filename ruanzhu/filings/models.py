@@ -14,6 +14,7 @@ from ruanzhu.core.masking import mask_id_number
 from ruanzhu.core.review import ReviewItem, TransitionEvent
 from ruanzhu.filings.definitions.registry import service_choices
 from ruanzhu.filings.states import EDITABLE, TRANSITIONS, Status
+from ruanzhu.identity.selectors import verified_identity_of
 
 
 class Filing(ReviewItem):
@@ -61,6 +62,8 @@ class Filing(ReviewItem):
     details = models.JSONField(_("申请信息"), default=dict, blank=True)
     step = models.PositiveSmallIntegerField(_("已完成步骤"), default=0)
     fingerprint = models.CharField(_("表单指纹"), max_length=64, blank=True)
+    # The number of the latest form version (FormVersion.number); 0 until the form is first frozen.
+    form_version = models.PositiveIntegerField(_("表单版本"), default=0)
     flow_number = models.CharField(_("流水号"), max_length=20, unique=True, null=True, blank=True)
     form_storage_name = models.CharField(max_length=200, blank=True, editable=False)
     form_issued_at = models.DateTimeField(_("出表时间"), null=True, blank=True)
@@ -145,8 +148,19 @@ class FilingParty(models.Model):
         return self.name
 
     @property
+    def verified_id_number(self) -> str:
+        """Return the ID number (or credit code) of a party that joined, read from its account's verified
+        identity while that is still the identity it joined with (parties added earlier kept a copy)."""
+        if self.status != self.Status.ACCEPTED:
+            return ""
+        identity = verified_identity_of(self.account)
+        if identity is not None and identity.identity_index == self.identity_index:
+            return identity.id_number
+        return self.id_number
+
+    @property
     def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
+        return mask_id_number(self.verified_id_number)
 
 
 class FilingDocument(models.Model):
@@ -178,8 +192,50 @@ class FilingDocument(models.Model):
         return not self.problems
 
 
+class FormVersion(models.Model):
+    """One version of a filing's form, frozen when it was put to the parties: its content and fingerprint.
+
+    Every change of content after a version was frozen (an edit, a 补正) makes the next version, under the same
+    flow number; a confirmation counts for the version it was given to only, even if a later version has the
+    same content again.
+    """
+
+    class Reason(models.TextChoices):
+        ISSUE = "issue", _("出申请表")
+        CORRECTION = "correction", _("补正")
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="form_versions")
+    number = models.PositiveIntegerField(_("版本"))
+    reason = models.CharField(_("原因"), max_length=12, choices=Reason.choices, default=Reason.ISSUE)
+    fingerprint = models.CharField(_("表单指纹"), max_length=64)
+    # What the parties were asked to confirm, as the examiner reads it (ID numbers masked).
+    content = models.JSONField(_("内容"), default=dict, blank=True)
+    issued_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("全部确认时间"), null=True, blank=True)
+    # The signed signature page uploaded for this version (required of a version made by a 补正).
+    signature_page_sha256 = models.CharField(max_length=64, blank=True)
+    signed_at = models.DateTimeField(_("签章页上传时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("申请表版本")
+        verbose_name_plural = _("申请表版本")
+        ordering = ["filing", "number"]
+        constraints = [models.UniqueConstraint(fields=["filing", "number"], name="form_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.filing_id} v{self.number}"
+
+
 class Confirmation(models.Model):
-    """A party's confirmation of one version (fingerprint) of the form; another version needs another one."""
+    """A party's confirmation of one version of the form; another version needs another one."""
 
     class Via(models.TextChoices):
         CODE = "code", _("验证码")
@@ -187,6 +243,8 @@ class Confirmation(models.Model):
 
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="confirmations")
     party = models.ForeignKey(FilingParty, on_delete=models.CASCADE, related_name="confirmations")
+    version = models.ForeignKey(FormVersion, on_delete=models.CASCADE, related_name="confirmations")
+    # The fingerprint of the version confirmed, kept with the confirmation as a record.
     fingerprint = models.CharField(max_length=64)
     via = models.CharField(max_length=10, choices=Via.choices)
     confirmed_at = models.DateTimeField(default=timezone.now)
@@ -195,7 +253,7 @@ class Confirmation(models.Model):
         verbose_name = _("著作权人确认")
         verbose_name_plural = _("著作权人确认")
         constraints = [
-            models.UniqueConstraint(fields=["party", "fingerprint"], name="confirmation_once_per_version")
+            models.UniqueConstraint(fields=["party", "version"], name="confirmation_once_per_version")
         ]
 
     def __str__(self) -> str:

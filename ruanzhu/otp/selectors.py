@@ -4,10 +4,12 @@ import re
 
 from django.db.models import QuerySet
 
-from ruanzhu.accounts.phones import phone_index
+from ruanzhu.core.phones import phone_index
 from ruanzhu.otp.models import OutboxMessage
 
 CODE_IN_BODY = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+# A message that names what it approves may hold other figures (a version, a year): the code follows 验证码.
+CODE_AFTER_LABEL = re.compile(r"验证码\D{0,3}(\d{6})(?!\d)")
 
 
 def outbox_messages(phone: str | None = None) -> QuerySet[OutboxMessage]:
@@ -27,7 +29,7 @@ def latest_code_in_outbox(phone: str) -> str:
     message = outbox_messages(phone).first()
     if message is None:
         raise LookupError("no message to this phone in the SMS outbox")
-    match = CODE_IN_BODY.search(message.body)
+    match = CODE_AFTER_LABEL.search(message.body) or CODE_IN_BODY.search(message.body)
     if match is None:
         raise LookupError("the newest outbox message to this phone holds no 6-digit code")
     return match.group(1)

@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ruanzhu.accounts.phones import phone_index
 from ruanzhu.core.crypto import blind_index
 from ruanzhu.core.errors import ApplicationError
-from ruanzhu.otp.backends import SmsDeliveryError, get_backend
+from ruanzhu.core.phones import phone_index
 from ruanzhu.otp.limits import format_wait, rules_from_settings
 from ruanzhu.otp.models import OneTimeCode, OutboxMessage, Purpose, SendBudgetDay, SmsMessage
+from ruanzhu.otp.tasks import sms_deliver_task
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,10 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 CODE_FORMAT = re.compile(r"^\d{6}$")
 IP_INDEX_PURPOSE = "otp-send-ip"
 SUBJECT_MAX_LENGTH = 100
+# A message with Chinese in it travels as UCS-2: 70 characters fit one SMS segment.
+SMS_SEGMENT_LENGTH = 70
+# A segment of plain GSM text (an English message): the names in it may still make it longer.
+GSM_SEGMENT_LENGTH = 160
 
 CODE_WRONG = _("验证码不正确，请检查后重新输入。")
 CODE_EXPIRED = _("验证码已过期，请重新获取。")
@@ -50,8 +54,14 @@ class CodeRejected(ApplicationError):
     """A code did not verify; ``message`` is safe to show to the user."""
 
 
-def code_send(*, phone: str, purpose: str, subject: str = "", ip: str | None = None, account=None) -> None:
-    """Issue a new code for (phone, purpose, subject), void the previous one, and send it after the commit."""
+def code_send(
+    *, phone: str, purpose: str, subject: str = "", ip: str | None = None, account=None, about: str = ""
+) -> None:
+    """Issue a new code for (phone, purpose, subject), void the previous one, and send it after the commit.
+
+    ``about`` says what the code approves ("张三申请对《…》出申请表（R11）"), so that its reader knows; keep it
+    within ``code_about_room()`` characters for the message to fit one SMS segment.
+    """
     purpose = Purpose(purpose)
     if purpose == Purpose.NOTICE:
         raise ValueError("notices carry no code: use sms_notice_send")
@@ -78,7 +88,7 @@ def code_send(*, phone: str, purpose: str, subject: str = "", ip: str | None = N
         message = SmsMessage.objects.create(
             phone=phone,
             phone_index=index,
-            body=_message_body(code=code, purpose=purpose),
+            body=code_message(code=code, purpose=purpose, about=about),
             purpose=purpose,
             ip_index=ip_index,
             account=account if account is not None and account.pk else None,
@@ -87,7 +97,7 @@ def code_send(*, phone: str, purpose: str, subject: str = "", ip: str | None = N
         SendBudgetDay.objects.filter(pk=budget_day.pk).update(sent=F("sent") + 1)
         # Delivery waits for the commit so that a rolled-back request sends nothing; "robust" keeps a
         # delivery error (the task runs in-process in the embedded default) from failing the request itself.
-        transaction.on_commit(lambda: _schedule_delivery(message.pk), robust=True)
+        transaction.on_commit(lambda: sms_deliver_task.delay(message.pk), robust=True)
     logger.info("otp code issued: purpose=%s message=%s", purpose.value, message.pk)
 
 
@@ -110,7 +120,7 @@ def sms_notice_send(*, phone: str, body: str, account=None) -> SmsMessage | None
             created_at=now,
         )
         SendBudgetDay.objects.filter(pk=budget_day.pk).update(sent=F("sent") + 1)
-        transaction.on_commit(lambda: _schedule_delivery(message.pk), robust=True)
+        transaction.on_commit(lambda: sms_deliver_task.delay(message.pk), robust=True)
     return message
 
 
@@ -127,58 +137,17 @@ def code_verify(*, phone: str, purpose: str, code: str, subject: str = "") -> No
         raise CodeRejected(str(refusal))
 
 
-def sms_message_deliver(*, message_id: int, final_attempt: bool) -> None:
-    """Hand a queued message to the SMS backend and record the outcome.
-
-    Raise SmsDeliveryError for a transient failure when another attempt will follow, so that the task retries.
-    """
-    message = SmsMessage.objects.filter(pk=message_id).first()
-    if message is None or message.status != SmsMessage.Status.QUEUED:
-        # Already settled: a redelivered task (acks_late) must not send the code twice.
-        return
-    attempts = message.delivery_attempts + 1
-    try:
-        reference = get_backend().send(phone=message.phone, body=message.body, reference=str(message.pk))
-    except SmsDeliveryError as exc:
-        if exc.transient and not final_attempt:
-            SmsMessage.objects.filter(pk=message.pk).update(
-                delivery_attempts=attempts, error=exc.reason[:200]
-            )
-            logger.warning("sms delivery failed, will retry: message=%s reason=%s", message.pk, exc.reason)
-            raise
-        SmsMessage.objects.filter(pk=message.pk).update(
-            status=SmsMessage.Status.FAILED, delivery_attempts=attempts, error=exc.reason[:200], body=""
-        )
-        logger.error("sms delivery failed: message=%s reason=%s", message.pk, exc.reason)
-        return
-    SmsMessage.objects.filter(pk=message.pk).update(
-        status=SmsMessage.Status.SENT,
-        delivery_attempts=attempts,
-        provider_reference=reference[:100],
-        error="",
-        body="",
-        sent_at=timezone.now(),
-    )
-    logger.info("sms delivered: message=%s", message.pk)
-
-
 def outbox_clear() -> int:
     """Empty the development outbox; return how many messages were removed."""
     deleted, _by_model = OutboxMessage.objects.all().delete()
     return deleted
 
 
-def _schedule_delivery(message_id: int) -> None:
-    from ruanzhu.otp.tasks import sms_deliver_task
-
-    sms_deliver_task.delay(message_id)
-
-
 def _check_binding(*, phone: str, subject: str) -> None:
     # Programming errors, not user input: a number that is not normalised would get another blind index and
     # silently never match.
     if not E164.match(phone or ""):
-        raise ValueError("phone must be normalised to E.164 (see ruanzhu.accounts.phones.normalize_phone)")
+        raise ValueError("phone must be normalised to E.164 (see ruanzhu.core.phones.normalize_phone)")
     if len(subject) > SUBJECT_MAX_LENGTH:
         raise ValueError(f"subject is longer than {SUBJECT_MAX_LENGTH} characters")
 
@@ -189,13 +158,30 @@ def _code_hash(code: str, *, phone_index: str, purpose: str, subject: str) -> st
     return hmac.new(settings.OTP_HMAC_KEY.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
-def _message_body(*, code: str, purpose: Purpose) -> str:
+def code_message(*, code: str, purpose: Purpose, about: str = "") -> str:
+    """Return the text of the SMS carrying ``code``: what it approves when ``about`` says so."""
     minutes = max(1, settings.OTP_CODE_TTL_SECONDS // 60)
+    if about:
+        return gettext("【软著】%(about)s，验证码%(code)s，%(minutes)d分钟内有效。非本人操作请忽略。") % {
+            "about": about,
+            "code": code,
+            "minutes": minutes,
+        }
     return gettext("您的验证码为%(code)s，用于%(purpose)s，%(minutes)d分钟内有效。请勿泄露给他人。") % {
         "code": code,
         "purpose": purpose.label,
         "minutes": minutes,
     }
+
+
+def code_about_room(purpose: Purpose) -> int:
+    """Return how many characters ``about`` may have for the code's message to fit one SMS segment.
+
+    A segment holds 70 characters of a text with Chinese in it (UCS-2) and 160 of plain GSM text.
+    """
+    skeleton = code_message(code="0" * 6, purpose=purpose, about="-")
+    segment = SMS_SEGMENT_LENGTH if any(ord(character) > 0x7F for character in skeleton) else GSM_SEGMENT_LENGTH
+    return segment - len(skeleton) + 1
 
 
 def _lock_budget_day(now: datetime) -> SendBudgetDay:

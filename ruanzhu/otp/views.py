@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ruanzhu.accounts.phones import normalize_phone
+from ruanzhu.core.phones import normalize_phone
 from ruanzhu.otp.selectors import outbox_messages
 
 OUTBOX_PAGE_SIZE = 50

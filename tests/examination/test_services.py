@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from pypdf import PdfReader
 
+from ruanzhu.core.files import read_private_file
 from ruanzhu.core.models import ReasonCode
 from ruanzhu.core.review import ReviewError, item_claim
 from ruanzhu.documents.certificate import verify_signature
@@ -14,6 +15,7 @@ from ruanzhu.examination import services
 from ruanzhu.examination.signing import signing_identity
 from ruanzhu.filings.models import FilingEvent
 from ruanzhu.filings.services import FilingError
+from ruanzhu.filings.services.issue import form_confirm_in_account
 from ruanzhu.filings.states import Status
 from ruanzhu.notifications.models import Notification
 from ruanzhu.registry.models import Registration
@@ -59,7 +61,10 @@ def test_not_accepted_needs_a_reason(submitted_filing, examiner):
     assert filing.status == Status.NOT_ACCEPTED
 
 
-def test_correction_round_trip_changes_only_the_listed_items(examining, examiner, verified_alice):
+def test_correction_round_trip_changes_only_the_listed_items(
+    examining, examiner, verified_alice, verified_bob, settings
+):
+    settings.OTP_SEND_LIMITS_PER_PHONE = "10/60"  # the codes of the new version follow the form's at once
     correction = services.correction_request(
         filing=examining,
         by=examiner,
@@ -84,7 +89,22 @@ def test_correction_round_trip_changes_only_the_listed_items(examining, examiner
         filing=examining, by=verified_alice, fields={"purpose": "园区访客与设备的统一管理"}, documents={}
     )
     examining.refresh_from_db()
-    assert examining.status == Status.EXAMINING and examining.details["purpose"] == "园区访客与设备的统一管理"
+    # Issue 11: the corrected content is a new form version; the correction counts once both owners confirmed it
+    # and its newly signed signature page is uploaded (it used to count at once).
+    assert (
+        examining.status == Status.CORRECTION and examining.details["purpose"] == "园区访客与设备的统一管理"
+    )
+    for owner in (verified_alice, verified_bob):
+        form_confirm_in_account(filing=examining, account=owner)
+    examining.refresh_from_db()  # the form of version 2, rendered once both confirmed
+    services.correction_signature_page_upload(
+        filing=examining,
+        by=verified_alice,
+        data=read_private_file(examining.form_storage_name),
+        filename="s.pdf",
+    )
+    examining.refresh_from_db()
+    assert examining.status == Status.EXAMINING
     correction.refresh_from_db()
     diff = services.correction_diff(correction)
     assert [(item.before, item.after) for item in diff] == [("园区数字化管理", "园区访客与设备的统一管理")]

@@ -7,10 +7,12 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from ruanzhu.core.files import read_private_file
 from ruanzhu.core.models import AuditEntry
 from ruanzhu.core.review import item_claim
 from ruanzhu.examination import services
 from ruanzhu.examination.models import Certificate, CorrectionRound
+from ruanzhu.filings.services.issue import form_confirm_in_account
 from ruanzhu.filings.states import Status
 from ruanzhu.registry.models import Registration
 from tests.examination.checklist import every_point
@@ -375,8 +377,9 @@ def test_correction_of_an_unlisted_document_is_refused(client, in_correction, ve
 
 
 def test_correction_is_submitted_and_the_examiner_sees_the_diff(
-    in_correction, verified_alice, deposits, examiner_client
+    in_correction, verified_alice, deposits, examiner_client, settings
 ):
+    settings.OTP_SEND_LIMITS_PER_PHONE = "10/60"  # the codes of the new version follow the form's at once
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = Client()
@@ -388,7 +391,19 @@ def test_correction_is_submitted_and_the_examiner_sees_the_diff(
             "document_document_deposit": SimpleUploadedFile("manual-v2.pdf", deposits["document"]),
         },
     )
-    assert response.status_code == 302 and "补正已提交，等待审查员审查。" in texts(response)
+    # Issue 11: the corrected content is a new form version, to be confirmed by both owners and signed anew
+    # before the correction counts (it used to count at once).
+    assert response.status_code == 302 and any("补正尚未提交" in text for text in texts(response))
+    in_correction.refresh_from_db()
+    assert in_correction.status == Status.CORRECTION
+    for owner in in_correction.parties.select_related("account"):
+        form_confirm_in_account(filing=in_correction, account=owner.account)
+    in_correction.refresh_from_db()  # the form of version 2, rendered once both confirmed
+    response = client.post(
+        applicant_url("correction_signature_page", in_correction),
+        {"file": SimpleUploadedFile("signed-v2.pdf", read_private_file(in_correction.form_storage_name))},
+    )
+    assert "签章页已上传，补正已提交，等待审查员审查。" in texts(response)
     in_correction.refresh_from_db()
     assert in_correction.status == Status.EXAMINING
     assert in_correction.details["purpose"] == "园区访客与能耗管理"
@@ -457,14 +472,26 @@ def render_panel(user, filing) -> str:
 
 
 def test_panel_links_the_correction_and_the_certificate(
-    in_correction, verified_alice, verified_bob, examiner
+    in_correction, verified_alice, verified_bob, examiner, settings
 ):
+    settings.OTP_SEND_LIMITS_PER_PHONE = "10/60"  # the codes of the new version follow the form's at once
     html = render_panel(verified_alice, in_correction)
     assert applicant_url("correction", in_correction) in html and "去补正" in html
     assert "查看补正要求" in render_panel(verified_bob, in_correction)
     in_correction.refresh_from_db()
     services.correction_submit(
         filing=in_correction, by=verified_alice, fields={"purpose": "新目的"}, documents={}
+    )
+    in_correction.refresh_from_db()
+    # The corrected content is a new version: both owners confirm it and its signature page is signed anew.
+    for owner in (verified_alice, verified_bob):
+        form_confirm_in_account(filing=in_correction, account=owner)
+    in_correction.refresh_from_db()  # the form of version 2, rendered once both confirmed
+    services.correction_signature_page_upload(
+        filing=in_correction,
+        by=verified_alice,
+        data=read_private_file(in_correction.form_storage_name),
+        filename="signed-v2.pdf",
     )
     in_correction.refresh_from_db()
     services.filing_register(filing=in_correction, by=examiner, checked=every_point(in_correction))

@@ -1,4 +1,9 @@
-"""Correction (补正): the listed items, the applicant's answer, the diff, reminders and 视为撤回."""
+"""Correction (补正): the listed items, the applicant's answer, the diff, reminders and 视为撤回.
+
+A 补正 that changes the content of the form makes a new form version: it counts as answered only once every
+confirming party has confirmed that version (its own code or its own account) and the newly signed signature
+page of that version is uploaded. Until then the filing stays 待补正.
+"""
 
 import datetime
 import hashlib
@@ -9,15 +14,24 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ruanzhu.core.files import store_private_file
+from ruanzhu.core.files import delete_private_file, store_private_file
+from ruanzhu.core.masking import mask_phone
 from ruanzhu.core.review import ReviewError, item_lock, item_transition
 from ruanzhu.examination.models import CorrectionRound
 from ruanzhu.examination.services.common import notify_parties, transition
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.definitions.base import to_json
-from ruanzhu.filings.models import Filing, FilingDocument
+from ruanzhu.filings.models import Filing, FilingDocument, FormVersion
 from ruanzhu.filings.services import FilingError
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE, clean_upload, deposit_problems
+from ruanzhu.filings.services.issue import codes_send
+from ruanzhu.filings.services.versions import (
+    correction_version,
+    fingerprint_of,
+    pending_parties,
+    version_current,
+    version_freeze,
+)
 from ruanzhu.filings.states import Status
 
 
@@ -89,12 +103,14 @@ def open_correction(filing: Filing) -> CorrectionRound | None:
 
 
 def correction_submit(
-    *, filing: Filing, by, fields: dict, documents: dict[str, tuple[bytes, str]]
+    *, filing: Filing, by, fields: dict, documents: dict[str, tuple[bytes, str]], ip: str | None = None
 ) -> CorrectionRound:
     """Apply the applicant's corrections — only to the listed items — and return the filing to the examiner.
 
     ``fields`` maps a field name to its new (raw) value; ``documents`` maps a document kind to (data, filename).
-    The step forms validate the corrected details as a whole; deposits are checked as at upload.
+    The step forms validate the corrected details as a whole; deposits are checked as at upload. A correction
+    that changes the form's content makes a new version and sends every confirming party a code for it: it is
+    answered once they all confirmed it and its signed signature page is uploaded (``correction_missing``).
     """
     definition = definition_for(filing.service)
     correction = open_correction(filing)
@@ -158,12 +174,102 @@ def correction_submit(
             )
         filing.details = new_details
         filing.title = definition.title_of(new_details)[:200]
-        item_transition(
-            item=filing, to_status=Status.EXAMINING, by=by, note=_("已提交补正"), require_claim=False
+        current = version_current(filing)
+        if current is None or current.fingerprint != fingerprint_of(filing):
+            # What the owners confirmed and signed is no longer what would be registered: a new version.
+            version_freeze(filing=filing, by=by, reason=FormVersion.Reason.CORRECTION)
+            filing.save()
+            correction.after = snapshot(filing)
+            correction.save(update_fields=["after"])
+            # A refused send rolls the whole correction back: nothing is half done.
+            codes_send(filing=filing, parties=list(pending_parties(filing)), by=by, ip=ip, action=_("补正"))
+            return correction
+        _answer(filing, correction, by=by)
+    return correction
+
+
+def _answer(filing: Filing, correction: CorrectionRound, *, by) -> None:
+    """Return the locked filing to the examiner and record the correction as answered."""
+    item_transition(item=filing, to_status=Status.EXAMINING, by=by, note=_("已提交补正"), require_claim=False)
+    correction.answered_at = timezone.now()
+    correction.after = snapshot(filing)
+    correction.save(update_fields=["answered_at", "after"])
+
+
+def correction_missing(filing: Filing) -> list[str]:
+    """Return what a correction's new version still needs before the correction counts as answered."""
+    version = correction_version(filing)
+    if version is None:
+        return []
+    missing = [
+        _("%(name)s（%(phone)s）确认第%(number)d版申请表")
+        % {"name": party.name, "phone": mask_phone(party.account.phone), "number": version.number}
+        for party in pending_parties(filing, version)
+    ]
+    if not version.signed_at:
+        missing.append(_("上传第%(number)d版申请表签字或盖章后的申请确认签章页") % {"number": version.number})
+    return missing
+
+
+@transaction.atomic
+def correction_codes_send(*, filing: Filing, by, ip: str | None = None) -> list[str]:
+    """Send the parties who have not confirmed a correction's new version their code again."""
+    filing = item_lock(filing)
+    version = correction_version(filing)
+    if version is None or version.confirmed_at is not None:
+        raise FilingError(_("当前不需要验证码确认。"))
+    return codes_send(
+        filing=filing, parties=list(pending_parties(filing, version)), by=by, ip=ip, action=_("补正")
+    )
+
+
+def correction_signature_page_upload(*, filing: Filing, by, data: bytes, filename: str) -> CorrectionRound:
+    """Store the signed signature page of a correction's confirmed new version; the correction is then answered."""
+    if len(data) > settings.FILING_UPLOAD_MAX_BYTES:
+        limit = settings.FILING_UPLOAD_MAX_BYTES / 1024 / 1024
+        raise FilingError(_("文件不能超过%(size)s。") % {"size": f"{limit:g}MB"})
+    content, content_type, extension, page_count = clean_upload(data, accept_images=True)
+    sha256 = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        filing = item_lock(filing)
+        correction = open_correction(filing)
+        version = correction_version(filing)
+        if correction is None or version is None:
+            raise FilingError(_("该申请当前不需要上传签章页。"))
+        if version.confirmed_at is None:
+            raise FilingError(
+                _("请先由全部著作权人确认第%(number)d版申请表，再上传签章页。") % {"number": version.number}
+            )
+        earlier = {
+            value for value in filing.form_versions.values_list("signature_page_sha256", flat=True) if value
+        }
+        previous = filing.documents.filter(kind=SIGNATURE_PAGE).first()
+        if sha256 in earlier or (previous is not None and previous.sha256 == sha256):
+            raise FilingError(
+                _("这是此前版本的签章页。请下载第%(number)d版申请表，签字或盖章后上传。")
+                % {"number": version.number}
+            )
+        FilingDocument.objects.update_or_create(
+            filing=filing,
+            kind=SIGNATURE_PAGE,
+            defaults={
+                "original_name": (filename or SIGNATURE_PAGE)[:200],
+                "storage_name": store_private_file(content=content, folder="filings", suffix="." + extension),
+                "content_type": content_type,
+                "size": len(content),
+                "sha256": sha256,
+                "page_count": page_count,
+                "problems": [],
+                "uploaded_at": timezone.now(),
+            },
         )
-        correction.answered_at = timezone.now()
-        correction.after = snapshot(filing)
-        correction.save(update_fields=["answered_at", "after"])
+        if previous is not None:
+            old_name = previous.storage_name
+            transaction.on_commit(lambda: delete_private_file(old_name))
+        version.signature_page_sha256 = sha256
+        version.signed_at = timezone.now()
+        version.save(update_fields=["signature_page_sha256", "signed_at"])
+        _answer(filing, correction, by=by)
     return correction
 
 

@@ -14,6 +14,7 @@ from ruanzhu.examination.services.common import notify_parties, transition
 from ruanzhu.examination.signing import signing_identity
 from ruanzhu.filings.definitions import Approval, definition_for
 from ruanzhu.filings.models import Filing
+from ruanzhu.filings.services.versions import require_confirmed_version
 from ruanzhu.filings.states import Status
 
 
@@ -32,20 +33,26 @@ def certificate_issue(*, filing: Filing, approval: Approval) -> Certificate:
 
 def checklist_missing(filing: Filing, checked: Collection[str]) -> list[str]:
     """Return the labels of the service's checklist items that the examiner has not ticked."""
-    return [str(item.label) for item in definition_for(filing.service).checklist if item.key not in checked]
+    checklist = definition_for(filing.service).checklist_for(filing)
+    return [str(item.label) for item in checklist if item.key not in checked]
 
 
 @transaction.atomic
 def filing_register(*, filing: Filing, by, checked: Collection[str]) -> Filing:
     """Decide 已登记 once every item of the service's checklist is ticked, and do what its approval does."""
+    # The certificate is made from a form version every confirming party confirmed, never from other content.
+    require_confirmed_version(filing)
     definition = definition_for(filing.service)
-    ticked = "；".join(str(item.label) for item in definition.checklist)
+    ticked = "；".join(str(item.label) for item in definition.checklist_for(filing))
     note = _("准予登记") + (_("（已核对：%(items)s）") % {"items": ticked} if ticked else "")
     # The transition checks the claim and the state first; a missing tick then undoes it with the rest.
     filing = transition(filing, Status.REGISTERED, by=by, note=note)
     missing = checklist_missing(filing, checked)
     if missing:
         raise ReviewError(_("请逐项核对审查要点后再准予登记：%(items)s。") % {"items": "；".join(missing)})
+    problems = definition.approval_problems(filing)
+    if problems:
+        raise ReviewError("\n".join(problems))
     certificate = certificate_issue(filing=filing, approval=definition.approve(filing, by))
     notify_parties(
         filing,

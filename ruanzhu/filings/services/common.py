@@ -26,7 +26,8 @@ def move(filing: Filing, to_status: str, *, by, note: str = "") -> None:
 
 
 def content_changed(filing: Filing, *, by) -> None:
-    """Note an edit of a locked filing's content: codes already sent and confirmations become void."""
+    """Note an edit of a locked filing's content: the form version put to the owners, the codes already sent and
+    the confirmations become void; the next 出申请表 freezes a new version, whatever its content."""
     if filing.status in (Status.AWAITING_CODES, Status.FORM_ISSUED):
         move(filing, Status.DRAFT, by=by, note=_("申请内容已修改，著作权人确认作废，需重新出申请表。"))
         filing.fingerprint = ""

@@ -5,6 +5,7 @@ import io
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -130,6 +131,7 @@ def _store(
                 "sha256": hashlib.sha256(content).hexdigest(),
                 "page_count": page_count,
                 "problems": [],
+                "uploaded_at": timezone.now(),
             },
         )
         if counts_as_content:

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ruanzhu.accounts.phones import normalize_phone
+from ruanzhu.core.phones import normalize_phone
 from ruanzhu.otp.selectors import outbox_messages
 
 
