@@ -356,6 +356,21 @@ def short_page_deposit() -> bytes:
     return buffer.getvalue()
 
 
+def invitation_accept_as(filing: Filing, account: User, role: str | None = None):
+    """Accept, as ``account``, its pending invitation to ``filing`` (what it does on 我的邀请); return the party.
+
+    A co-owner added by phone or username is only invited until it accepts in its own account.
+    """
+    from ruanzhu.filings.models import FilingParty
+    from ruanzhu.filings.services.parties import invitation_accept
+
+    invitations = FilingParty.objects.filter(
+        filing=filing, account=account, status=FilingParty.Status.INVITED
+    )
+    party = invitations.get(role=role) if role else invitations.get()
+    return invitation_accept(party=party, by=account)
+
+
 # The stages a filing goes through, in order; FilingFactory stops at the one its trait names.
 STAGES = ("draft", "issued", "confirmed", "signed", "submitted", "registered")
 
@@ -363,7 +378,8 @@ STAGES = ("draft", "issued", "confirmed", "signed", "submitted", "registered")
 class FilingFactory(factory.Factory):
     """An R11 filing (智慧园区管理平台 V1.0) carried through the engine's services.
 
-    Default: a draft with every step saved, each of ``co_owners`` added and both deposits uploaded. Traits:
+    Default: a draft with every step saved, each of ``co_owners`` invited (and joined, if verified) and both
+    deposits uploaded. Traits:
     - ``issued``: the codes were sent, the owners' confirmations are pending (待确认);
     - ``confirmed``: every owner confirmed in their account, the form is issued (待提交);
     - ``signed``: confirmed, and the signed signature page is uploaded;
@@ -409,6 +425,9 @@ class FilingFactory(factory.Factory):
             )
         for owner in co_owners:
             owner_add(filing=filing, by=applicant, identifier=owner.username)
+            # An unverified co-owner cannot accept: its invitation stays pending.
+            if owner.is_verified_identity:
+                invitation_accept_as(filing, owner)
         filing_upload_document(
             filing=filing, by=applicant, kind="program_deposit", data=deposits["program"], filename="p.pdf"
         )
@@ -457,3 +476,14 @@ def examine_and_register(filing: Filing, examiner: User) -> Filing:
 def registration_of(filing: Filing) -> Registration:
     """Return the registry record published when ``filing`` was registered."""
     return Registration.objects.get(source_reference=f"filing:{filing.pk}")
+
+
+def owner_of(user: User, name: str | None = None):
+    """Return ``user`` as an owner of record: who it is (its verified identity), printed as ``name``."""
+    from ruanzhu.identity.selectors import verified_identity_of
+    from ruanzhu.registry.services import RecordOwner
+
+    identity = verified_identity_of(user)
+    return RecordOwner(
+        name or identity.name, identity.kind, identity.nationality, identity.identity_index, user.pk
+    )

@@ -27,3 +27,10 @@ def mask_email(email: str) -> str:
         return "***"
     shown = local[0] + "***" + local[-1] if len(local) > 2 else local[:1] + "***"
     return f"{shown}@{domain}"
+
+
+def mask_username(username: str) -> str:
+    """Return a username with all but its first and last characters hidden: carol -> c***l."""
+    if len(username) <= 2:
+        return username[:1] + "*" * (len(username) - 1)
+    return f"{username[0]}{'*' * (len(username) - 2)}{username[-1]}"

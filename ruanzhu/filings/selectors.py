@@ -1,6 +1,7 @@
 """Reads of filings; who may do what with a filing is decided in ``ruanzhu.filings.access``, re-exported here."""
 
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+from django.http import Http404
 
 from ruanzhu.filings.access import (
     MandateNotInForce,
@@ -12,7 +13,7 @@ from ruanzhu.filings.access import (
     mandate_of,
     may,
 )
-from ruanzhu.filings.models import Filing
+from ruanzhu.filings.models import Filing, FilingParty
 
 __all__ = [
     "MandateNotInForce",
@@ -20,6 +21,8 @@ __all__ = [
     "filing_for",
     "filings_for",
     "grants",
+    "invitation_for",
+    "invitations_for",
     "mandate_in_force",
     "mandate_letter_of",
     "mandate_of",
@@ -45,3 +48,26 @@ def mandate_letter_of(filing: Filing):
         return None
     mandate = filing.mandate
     return mandate if mandate.has_letter else None
+
+
+def invitations_for(user) -> QuerySet[FilingParty]:
+    """Return the invitations waiting for ``user``'s answer, the newest first, with their filing and filer."""
+    if not user.is_authenticated:
+        return FilingParty.objects.none()
+    return (
+        FilingParty.objects.filter(account=user, status=FilingParty.Status.INVITED)
+        .select_related("filing__applicant", "filing__filer")
+        .order_by("-added_at", "-id")
+    )
+
+
+def invitation_for(user, *, pk: int) -> FilingParty:
+    """Return ``user``'s own invitation ``pk`` (whatever its state); 404 for anyone else's."""
+    party = (
+        FilingParty.objects.select_related("filing").filter(pk=pk, account=user).first()
+        if user.is_authenticated
+        else None
+    )
+    if party is None:
+        raise Http404
+    return party

@@ -8,6 +8,15 @@ urlpatterns = [
     path("software/verify-first/", views.verification_required, name="verification_required"),
     path("software/<str:code>/start/", views.start, name="start"),
     path("filings/", views.mine, name="mine"),
+    path("filings/invitations/", views.invitations, name="invitations"),
+    path(
+        "filings/invitations/<int:party_id>/accept/", views.invitation_accept_view, name="invitation_accept"
+    ),
+    path(
+        "filings/invitations/<int:party_id>/decline/",
+        views.invitation_decline_view,
+        name="invitation_decline",
+    ),
     path("filings/<int:pk>/", views.detail, name="detail"),
     path("filings/<int:pk>/edit/<slug:slug>/", views.step, name="step"),
     path("filings/<int:pk>/delete/", views.delete, name="delete"),

@@ -81,6 +81,30 @@ def enter_codes(page, users, service: str = "R11"):
     expect(page.get_by_test_id("flow-number")).to_have_text(re.compile(rf"^{service}\d{{14}}$"))
 
 
+def invite(page, identifier: str, masked: str, role: str | None = None):
+    """Invite a party on the owners panel: the panel shows only what was typed, masked, until it accepts."""
+    if role:
+        page.get_by_test_id("party-role").select_option(role)
+    page.get_by_test_id("owner-identifier").fill(identifier)
+    page.get_by_test_id("add-owner").click()
+    expect(page.locator(".messages")).to_contain_text(f"已向{masked}发出邀请")
+    row = page.get_by_test_id("owners-panel").locator("tr", has_text=masked)
+    expect(row).to_contain_text("待接受邀请")
+
+
+def accept_invitation(browser, base_url: str, username: str, password: str, software: str):
+    """As the invitee, in its own browser: 我的申请 → 查看邀请 → 接受邀请 for ``software``."""
+    context = browser.new_context(base_url=base_url, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    invitee = context.new_page()
+    log_in(invitee, username, password)
+    invitee.get_by_test_id("my-filings-link").click()
+    invitee.get_by_test_id("invitations-link").click()
+    invitee.locator(".invitation", has_text=software).get_by_role("button", name="接受邀请").click()
+    expect(invitee.locator(".messages")).to_contain_text("已接受邀请")
+    context.close()
+
+
 def read_form(page) -> str:
     """Download the application form and return its text."""
     with page.expect_download() as download:

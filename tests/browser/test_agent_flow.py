@@ -9,8 +9,16 @@ from playwright.sync_api import expect
 
 from ruanzhu.filings.models import Filing
 from ruanzhu.otp.selectors import outbox_messages
-from tests.browser.pages import enter_codes, fill_features, log_in, pdf_file, read_form, upload_deposit
-from tests.factories import NAME, VERSION
+from tests.browser.pages import (
+    enter_codes,
+    fill_features,
+    invite,
+    log_in,
+    pdf_file,
+    read_form,
+    upload_deposit,
+)
+from tests.factories import NAME, VERSION, invitation_accept_as
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -67,8 +75,9 @@ def test_agent_files_for_acme_with_alice_and_revocation_stops_it(
     page.get_by_test_id("next").click()
 
     expect(page.get_by_test_id("wizard-step-development")).to_be_visible()
-    page.get_by_test_id("owner-identifier").fill("13800000001")
-    page.get_by_test_id("add-owner").click()
+    invite(page, "13800000001", "138****0001")
+    invitation_accept_as(Filing.objects.get(agent=agent, title=NAME), alice)  # alice accepts in her account
+    page.reload()
     expect(page.get_by_test_id("owner-alice")).to_contain_text("李爱丽")
     page.locator("[name=completion_date]").fill("2026-06-30")
     page.locator("[name=publication][value=unpublished]").check()

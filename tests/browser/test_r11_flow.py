@@ -1,12 +1,15 @@
-"""R11 in the browser: alice files with bob as co-owner, from 立即登记 to 确认填报; bob reads it."""
+"""R11 in the browser: alice files with bob as co-owner (he accepts her invitation), from 立即登记 to 确认填报;
+bob reads it."""
 
 import pytest
 from playwright.sync_api import expect
 
 from ruanzhu.otp.selectors import latest_code_in_outbox
 from tests.browser.pages import (
+    accept_invitation,
     enter_codes,
     fill_features,
+    invite,
     log_in,
     pdf_file,
     read_form,
@@ -47,9 +50,12 @@ def test_alice_files_r11_with_bob_and_bob_reads_it(
     page.get_by_test_id("next").click()
 
     # 软件开发信息 with the 著作权人 panel
+    # bob is invited by phone: alice sees only the number she typed, masked, until bob accepts in his account
     expect(page.get_by_test_id("wizard-step-development")).to_be_visible()
-    page.get_by_test_id("owner-identifier").fill("13800000002")
-    page.get_by_test_id("add-owner").click()
+    invite(page, "13800000002", "138****0002")
+    expect(page.get_by_test_id("owners-panel")).not_to_contain_text("鲍勃")
+    accept_invitation(browser, live_server.url, "bob", password, NAME)
+    page.reload()
     expect(page.get_by_test_id("owner-bob")).to_contain_text("鲍勃")
     page.locator("[name=completion_date]").fill("2026-06-30")
     page.locator("[name=publication][value=unpublished]").check()

@@ -5,15 +5,7 @@ from django.urls import reverse
 
 from ruanzhu.filings.states import Status
 from tests.factories import staff_session
-from tests.filings import test_issue as issue_fixtures
-from tests.filings.test_issue import upload_signature
-
-# The fixtures of the issue tests, shared here: an issued form of alice's with bob as co-owner.
-alice_client = issue_fixtures.alice_client
-bob_client = issue_fixtures.bob_client
-ready = issue_fixtures.ready
-send = issue_fixtures.send
-issued = issue_fixtures.issued
+from tests.filings.flow import upload_signature
 
 # (name, extra URL arguments, allowed method)
 FILING_URLS = [

@@ -12,14 +12,12 @@ from pypdf import PdfReader
 
 from ruanzhu.agents import services as agent_services
 from ruanzhu.agents.models import AgentProfile, Mandate
-from ruanzhu.agents.selectors import agent_block_for
 from ruanzhu.core.files import read_private_file
 from ruanzhu.filings.models import Filing
 from ruanzhu.filings.states import Status
 from ruanzhu.otp.selectors import latest_code_in_outbox, outbox_messages
 from tests.agents.conftest import mandate_for
-from tests.filings.flow import fill, messages_of, post_step, start, upload
-from tests.filings.test_issue import signed_page, upload_signature
+from tests.filings.flow import fill, messages_of, post_step, signed_page, start, upload, upload_signature
 
 REFUSAL = "委托已撤销、已过期或不包含本业务"
 
@@ -134,7 +132,7 @@ def test_agent_creates_the_filing_for_its_client_with_the_agent_block(
     filing = start_for(agent_client, verified_acme)
     assert (filing.applicant, filing.filer, filing.agent) == (verified_acme, agent, agent)
     assert filing.details["filer_role"] == "agent"
-    assert filing.agent_block == agent_block_for(mandate)
+    assert filing.agent_block == mandate.agent_block()
     assert filing.mandate == mandate
     assert "agent_block" not in filing.details and "mandate_id" not in filing.details
     assert list(filing.parties.values_list("account", flat=True)) == [verified_acme.pk]

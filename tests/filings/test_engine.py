@@ -13,7 +13,7 @@ from ruanzhu.filings.services.parties import owner_add, owner_remove
 from ruanzhu.filings.services.submission import filing_submit, filing_withdraw
 from ruanzhu.filings.states import Status
 from ruanzhu.otp.selectors import latest_code_in_outbox
-from tests.filings.conftest import STEP_DATA
+from tests.factories import STEP_DATA, invitation_accept_as
 
 
 def fill(filing, by):
@@ -32,6 +32,7 @@ def ready(verified_alice, verified_bob, deposits, private_storage):
     filing = filing_create(service="R11", applicant=verified_alice, filer=verified_alice)
     filing = fill(filing, verified_alice)
     owner_add(filing=filing, by=verified_alice, identifier="13800000002")
+    invitation_accept_as(filing, verified_bob)
     filing_upload_document(
         filing=filing, by=verified_alice, kind="program_deposit", data=deposits["program"], filename="p.pdf"
     )
@@ -125,10 +126,21 @@ def test_code_of_another_filing_is_refused(ready, verified_alice, django_capture
         form_confirm_with_code(filing=other, by=verified_alice, party_id=party.pk, code=code)
 
 
-def test_unverified_co_owner_blocks_the_form_by_name(ready, verified_alice, carol):
+def test_unverified_invitee_cannot_accept_and_its_invitation_blocks_the_form(ready, verified_alice, carol):
     carol.identity_status = "unverified"
     carol.save()
     owner_add(filing=ready, by=verified_alice, identifier="carol")
+    with pytest.raises(FilingError, match="请先完成实名认证"):
+        invitation_accept_as(ready, carol)
+    with pytest.raises(FilingError, match=r"待以下当事人接受邀请：c\*\*\*l"):
+        form_request_codes(filing=ready, by=verified_alice)
+
+
+def test_co_owner_who_lost_its_verification_blocks_the_form_by_name(ready, verified_alice, verified_carol):
+    owner_add(filing=ready, by=verified_alice, identifier="carol")
+    invitation_accept_as(ready, verified_carol)
+    verified_carol.identity_status = "unverified"
+    verified_carol.save()
     with pytest.raises(FilingError, match="carol"):
         form_request_codes(filing=ready, by=verified_alice)
 

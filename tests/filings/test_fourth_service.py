@@ -22,7 +22,7 @@ from ruanzhu.otp.selectors import latest_code_in_outbox
 from ruanzhu.registry.models import RegistrationChange
 from ruanzhu.registry.services import registration_create
 from tests.documents.pdfread import flat_text
-from tests.factories import staff_session
+from tests.factories import invitation_accept_as, staff_session
 from tests.filings.r42 import DEFINITION as R42
 from tests.filings.registered import one_page_pdf
 
@@ -82,6 +82,7 @@ def test_r42_runs_from_the_wizard_to_its_certificate(
     step = reverse("filings:step", args=[filing.pk, "reissue"])
     assert "遗失声明" in applicant.get(step).content.decode()
     applicant.post(reverse("filings:owner_add", args=[filing.pk]), {"identifier": "bob"})
+    invitation_accept_as(filing, verified_bob)
     applicant.post(
         reverse("filings:upload", args=[filing.pk, "loss_statement"]),
         {"file": _pdf("loss.pdf", one_page_pdf("遗失声明"))},

@@ -3,87 +3,30 @@
 import io
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
 from ruanzhu.filings.models import Confirmation, FilingEvent
 from ruanzhu.filings.states import Status
 from ruanzhu.otp.selectors import latest_code_in_outbox
-from tests.filings.flow import fill, messages_of, post_step, start, step_url
+from tests.filings.flow import (
+    confirm_code,
+    filing_url,
+    fill,
+    messages_of,
+    parties,
+    post_step,
+    start,
+    step_url,
+    upload_signature,
+)
+
+url = filing_url
 
 
-def url(name, filing, *args):
-    return reverse(f"filings:{name}", args=[filing.pk, *args])
-
-
-@pytest.fixture
-def alice_client(client, verified_alice, private_storage, settings):
+@pytest.fixture(autouse=True)
+def _generous_send_limits(settings):
     settings.OTP_SEND_LIMITS_PER_PHONE = "10/60"
-    client.force_login(verified_alice)
-    return client
-
-
-@pytest.fixture
-def bob_client(verified_bob):
-    bob = Client()
-    bob.force_login(verified_bob)
-    return bob
-
-
-@pytest.fixture
-def ready(alice_client, verified_bob, deposits):
-    return fill(alice_client, start(alice_client), deposits)
-
-
-@pytest.fixture
-def send(alice_client, django_capture_on_commit_callbacks):
-    def send_codes(filing):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = alice_client.post(url("codes_send", filing), follow=True)
-        filing.refresh_from_db()
-        return response
-
-    return send_codes
-
-
-def confirm_code(client, filing, party, code):
-    return client.post(url("code_confirm", filing), {"party_id": party.pk, "code": code}, follow=True)
-
-
-def parties(filing, alice, bob):
-    return filing.parties.get(account=alice), filing.parties.get(account=bob)
-
-
-@pytest.fixture
-def issued(ready, send, alice_client, verified_alice, verified_bob):
-    send(ready)
-    alice_party, bob_party = parties(ready, verified_alice, verified_bob)
-    confirm_code(alice_client, ready, alice_party, latest_code_in_outbox(verified_alice.phone))
-    confirm_code(alice_client, ready, bob_party, latest_code_in_outbox(verified_bob.phone))
-    ready.refresh_from_db()
-    assert ready.status == Status.FORM_ISSUED
-    return ready
-
-
-def signed_page() -> bytes:
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    sheet = canvas.Canvas(buffer)
-    sheet.drawString(100, 700, "signed and sealed")
-    sheet.save()
-    return buffer.getvalue()
-
-
-def upload_signature(client, filing, content=None, name="signed.pdf"):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return client.post(
-        url("signature_page", filing),
-        {"file": SimpleUploadedFile(name, content or signed_page())},
-        follow=True,
-    )
 
 
 def test_codes_go_to_every_owner_and_the_page_says_to_whom(ready, send):
@@ -102,11 +45,12 @@ def test_form_cannot_be_issued_while_something_is_missing(alice_client, verified
     assert filing.status == Status.DRAFT and filing.fingerprint == ""
 
 
-def test_unverified_co_owner_blocks_the_form_by_name(ready, alice_client, newcomer, send):
+def test_pending_invitation_of_an_unverified_co_owner_blocks_the_form(ready, alice_client, newcomer, send):
     alice_client.post(url("owner_add", ready), {"identifier": "newcomer"})
     response = send(ready)
-    assert "以下著作权人尚未通过实名认证" in messages_of(response) and "newcomer" in messages_of(response)
-    assert ready.status == Status.DRAFT
+    assert "待以下当事人接受邀请：n******r" in messages_of(response)
+    ready.refresh_from_db()
+    assert ready.status == Status.DRAFT and ready.fingerprint == ""
 
 
 def test_wrong_code_is_refused(ready, send, alice_client, verified_alice, verified_bob):

@@ -1,10 +1,13 @@
 """著作权人 and 鉴别材料 through the pages: adding and removing owners, uploads checked page by page."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from ruanzhu.filings.states import Status
-from tests.filings.conftest import STEP_DATA
+from ruanzhu.identity.selectors import verified_identity_of
+from ruanzhu.notifications.models import Notification
+from tests.factories import STEP_DATA, invitation_accept_as
 from tests.filings.flow import fill, messages_of, post_step, start, step_url, upload
 
 
@@ -29,34 +32,56 @@ def add_owner(client, filing, identifier):
     )
 
 
-def test_co_owner_added_by_phone_with_details_from_the_verification(alice_client, draft, verified_bob):
+def test_co_owner_added_by_phone_is_invited_and_joins_with_details_from_the_verification_once_accepted(
+    alice_client, draft, verified_bob
+):
     response = add_owner(alice_client, draft, "138 0000 0002")
-    assert "已添加著作权人：鲍勃" in messages_of(response)
+    assert "已向138****0002发出邀请" in messages_of(response) and "鲍勃" not in messages_of(response)
     bob = draft.parties.get(account=verified_bob)
-    assert (bob.name, bob.category, bob.province) == ("鲍勃", "自然人", "北京市")
-    assert bob.id_number == "110105198510120029"
+    assert (bob.status, bob.invited_as, bob.name, bob.identity_index) == ("invited", "138****0002", "", "")
+    invitation_accept_as(draft, verified_bob)
+    bob.refresh_from_db()
+    assert (bob.status, bob.name, bob.category, bob.province) == ("accepted", "鲍勃", "自然人", "北京市")
+    # The identity key, not a second copy of the ID number; the number is read from the verification.
+    assert bob.id_number == "" and bob.identity_index == verified_identity_of(verified_bob).identity_index
+    assert bob.verified_id_number == "110105198510120029" and bob.masked_id_number == "110***********0029"
     page = alice_client.get(step_url(draft, "development")).content.decode()
-    assert 'data-testid="owner-bob"' in page and "110105198510120029" not in page
+    assert 'data-testid="owner-bob"' in page and "110***********0029" in page
+    assert "110105198510120029" not in page
 
 
-def test_co_owner_added_by_username(alice_client, draft, verified_bob):
-    add_owner(alice_client, draft, "bob")
-    assert draft.parties.filter(account=verified_bob).exists()
+def test_co_owner_added_by_username_is_invited(alice_client, draft, verified_bob):
+    assert "已向b*b发出邀请" in messages_of(add_owner(alice_client, draft, "bob"))
+    assert draft.parties.get(account=verified_bob).status == "invited"
 
 
-def test_unknown_or_duplicate_owner_is_refused(alice_client, draft, verified_bob, examiner):
-    assert "未找到该用户" in messages_of(add_owner(alice_client, draft, "13899999999"))
-    assert "未找到该用户" in messages_of(add_owner(alice_client, draft, "examiner"))  # staff are no owners
+def test_bad_identifier_staff_self_and_duplicate(alice_client, draft, verified_bob, examiner):
+    assert "手机号格式不正确" in messages_of(add_owner(alice_client, draft, "12345"))
+    assert "用户名格式不正确" in messages_of(add_owner(alice_client, draft, "bob smith!"))
     assert "请输入著作权人的手机号或用户名" in messages_of(add_owner(alice_client, draft, ""))
+    assert "不能邀请自己" in messages_of(add_owner(alice_client, draft, "13800000001"))
+    # Staff are no parties: answered as a number nobody registered, and nothing is stored or sent.
+    assert "已向e******r发出邀请" in messages_of(add_owner(alice_client, draft, "examiner"))
+    assert draft.parties.count() == 1 and not Notification.objects.filter(recipient=examiner).exists()
     add_owner(alice_client, draft, "bob")
-    assert "已是本申请的著作权人" in messages_of(add_owner(alice_client, draft, "bob"))
-    assert draft.parties.count() == 2
+    # Invited again, by username or phone: the same answer, and no second invitation or notice.
+    assert "已向b*b发出邀请" in messages_of(add_owner(alice_client, draft, "bob"))
+    assert "已向138****0002发出邀请" in messages_of(add_owner(alice_client, draft, "13800000002"))
+    assert draft.parties.count() == 2 and Notification.objects.filter(recipient=verified_bob).count() == 1
 
 
-def test_unverified_co_owner_is_added_with_a_warning(alice_client, draft, newcomer):
+def test_unverified_invitee_is_told_to_verify_first(alice_client, draft, newcomer):
     response = add_owner(alice_client, draft, newcomer.username)
-    assert "尚未通过实名认证" in messages_of(response)
-    assert draft.parties.filter(account=newcomer).exists()
+    assert "已向n******r发出邀请" in messages_of(response) and "实名认证" not in messages_of(response)
+    party = draft.parties.get(account=newcomer)
+    newcomer_client = Client()
+    newcomer_client.force_login(newcomer)
+    page = newcomer_client.get(reverse("filings:invitations")).content.decode()
+    assert 'data-testid="verify-first"' in page and f'data-testid="accept-invitation-{party.pk}"' not in page
+    response = newcomer_client.post(reverse("filings:invitation_accept", args=[party.pk]), follow=True)
+    assert "请先完成实名认证" in messages_of(response)
+    party.refresh_from_db()
+    assert (party.status, party.name) == ("invited", "")
 
 
 def test_the_filer_cannot_be_removed_from_its_own_filing(alice_client, draft, verified_alice):
@@ -72,20 +97,22 @@ def test_the_filer_cannot_be_removed_from_its_own_filing(alice_client, draft, ve
 
 def test_co_owner_can_be_removed(alice_client, draft, verified_bob):
     add_owner(alice_client, draft, "bob")
+    invitation_accept_as(draft, verified_bob)
     party = draft.parties.get(account=verified_bob)
     assert alice_client.get(reverse("filings:owner_remove", args=[draft.pk, party.pk])).status_code == 405
     alice_client.post(reverse("filings:owner_remove", args=[draft.pk, party.pk]))
     assert not draft.parties.filter(account=verified_bob).exists()
 
 
-def test_co_owner_sees_the_filing_read_only_from_the_moment_it_is_added(
+def test_co_owner_sees_the_filing_read_only_from_the_moment_it_accepts(
     alice_client, client, draft, verified_bob
 ):
-    from django.test import Client
-
     add_owner(alice_client, draft, "bob")
     bob_client = Client()
     bob_client.force_login(verified_bob)
+    assert f'data-testid="filing-{draft.pk}"' not in bob_client.get(reverse("filings:mine")).content.decode()
+    assert bob_client.get(reverse("filings:detail", args=[draft.pk])).status_code == 404
+    invitation_accept_as(draft, verified_bob)
     listing = bob_client.get(reverse("filings:mine")).content.decode()
     assert f'data-testid="filing-{draft.pk}"' in listing and f'data-testid="view-{draft.pk}"' in listing
     assert (

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.filings.conftest import STEP_DATA
+from tests.factories import STEP_DATA
 from tests.filings.flow import post_step, start
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from ruanzhu.filings.models import Filing, FilingEvent
 from ruanzhu.filings.states import Status
-from tests.filings.conftest import NAME, STEP_DATA
+from tests.factories import NAME, STEP_DATA
 from tests.filings.flow import fill, post_step, start, step_url
 
 START = reverse("filings:start", args=["R11"])

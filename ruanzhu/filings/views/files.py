@@ -15,8 +15,7 @@ from ruanzhu.filings.forms import UploadForm
 from ruanzhu.filings.selectors import Purpose, filing_for, mandate_letter_of
 from ruanzhu.filings.services.documents import filing_upload_document, signature_page_upload
 from ruanzhu.filings.states import Status
-from ruanzhu.filings.views.common import REFUSALS, note_voided, refusal_message
-from ruanzhu.filings.views.wizard import document_slots, step_url
+from ruanzhu.filings.views.common import REFUSALS, document_slots, note_voided, refusal_message, step_url
 
 # The form PDF is valid only from its issue on; a draft's old form was voided by the edit.
 FORM_VALID = frozenset(Status) - {Status.DRAFT, Status.AWAITING_CODES}

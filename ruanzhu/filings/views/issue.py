@@ -10,7 +10,7 @@ from ruanzhu.core.http import client_ip
 from ruanzhu.core.masking import mask_phone
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.forms import CodeForm, WithdrawForm
-from ruanzhu.filings.models import Filing
+from ruanzhu.filings.models import Filing, FilingParty
 from ruanzhu.filings.selectors import Purpose, filing_for, mandate_letter_of, may
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
 from ruanzhu.filings.services.issue import (
@@ -21,20 +21,23 @@ from ruanzhu.filings.services.issue import (
     form_request_codes,
 )
 from ruanzhu.filings.services.submission import filing_submit, filing_withdraw
+from ruanzhu.filings.services.versions import awaiting_party, confirmed_party_ids
 from ruanzhu.filings.states import WITHDRAWABLE, Status
-from ruanzhu.filings.views.common import REFUSALS, confirmations_voided, refusal_message
+from ruanzhu.filings.views.common import (
+    REFUSALS,
+    SAVE_TO_DRAFTS,
+    confirmations_voided,
+    refusal_message,
+    step_url,
+)
 from ruanzhu.filings.views.files import FORM_VALID
-from ruanzhu.filings.views.wizard import SAVE_TO_DRAFTS, step_url
 
 
 def summary_context(filing: Filing) -> dict:
     """Return what the read-only summary shows: the form's sections, the owners and the documents."""
     definition = definition_for(filing.service)
-    confirmed = set(
-        filing.confirmations.filter(fingerprint=filing.fingerprint).values_list("party_id", flat=True)
-        if filing.fingerprint
-        else []
-    )
+    # Confirmations of the current version only: one given to an earlier version counts for nothing.
+    confirmed = confirmed_party_ids(filing)
     owners = [
         {
             "party": party,
@@ -42,6 +45,9 @@ def summary_context(filing: Filing) -> dict:
             "verified": party.account.is_verified_identity,
             "confirmed": party.pk in confirmed,
         }
+        if party.status == FilingParty.Status.ACCEPTED
+        # An invitation shows only what the filer typed, masked: nothing of the account behind it.
+        else {"party": party, "invited": True}
         for party in confirming_parties(filing).order_by("position", "id")
     ]
     documents = [
@@ -65,14 +71,8 @@ def _document_label(definition, kind: str) -> str:
 
 
 def _awaiting(filing: Filing, user) -> bool:
-    """Return whether ``user`` is an owner who has yet to confirm the current form."""
-    return (
-        filing.status == Status.AWAITING_CODES
-        and confirming_parties(filing)
-        .filter(account=user)
-        .exclude(confirmations__fingerprint=filing.fingerprint)
-        .exists()
-    )
+    """Return whether ``user`` is an owner who has yet to confirm the current form (or a 补正's new version)."""
+    return awaiting_party(filing, user)
 
 
 def confirm_page(request, filing: Filing, definition):
@@ -134,6 +134,9 @@ def code_confirm(request, pk: int):
                 messages.success(request, _("全部著作权人已确认，申请表已生成。"))
             else:
                 messages.success(request, _("验证码正确，已确认。"))
+    if filing.status == Status.CORRECTION:
+        # The codes of a 补正's new version are entered on the 补正 page.
+        return redirect("examination_applicant:correction", pk=filing.pk)
     return redirect(step_url(filing, "confirm") + "#issue")
 
 

@@ -5,27 +5,29 @@ from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ruanzhu.accounts.decorators import applicant_required, verified_required
+from ruanzhu.filings.access import clients_of, is_agent
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.definitions.base import form_initial
 from ruanzhu.filings.forms import FilerRoleForm, OwnerAddForm
 from ruanzhu.filings.models import FilingParty, PartyRole
-from ruanzhu.filings.selectors import Purpose, filing_for, my_filings
+from ruanzhu.filings.selectors import Purpose, filing_for, invitations_for, my_filings
 from ruanzhu.filings.services.agency import filing_create_for_client
 from ruanzhu.filings.services.drafts import filing_create, filing_delete_draft, filing_save_step
 from ruanzhu.filings.services.parties import owner_add, owner_remove
 from ruanzhu.filings.states import Status
-from ruanzhu.filings.views.common import REFUSALS, note_voided, refusal_message
-
-SAVE_TO_DRAFTS = "draft"
-
-
-def step_url(filing, slug: str) -> str:
-    return reverse("filings:step", args=[filing.pk, slug])
+from ruanzhu.filings.views.common import (
+    REFUSALS,
+    SAVE_TO_DRAFTS,
+    document_slots,
+    note_voided,
+    refusal_message,
+    step_url,
+)
+from ruanzhu.filings.views.issue import confirm_page
 
 
 def _fields(step, form):
@@ -84,9 +86,7 @@ def start(request, code: str):
 def _filer_form(request, service: str) -> FilerRoleForm | None:
     """Return the 填报身份 choice for an agent's account (None for everyone else), with the clients whose
     mandate in force covers ``service``."""
-    from ruanzhu.agents.selectors import agent_profile_for, clients_of
-
-    if agent_profile_for(request.user) is None:
+    if not is_agent(request.user):
         return None
     clients = list(clients_of(request.user, service=service))
     return FilerRoleForm(request.POST or None, clients=clients)
@@ -119,16 +119,6 @@ def _after_save(request, filing, definition, step):
     return redirect(step_url(filing, following.slug))
 
 
-def document_slots(filing, definition, slug: str, *, errors=None) -> list[dict]:
-    """Return the upload rows of a step: deposits always, other documents when the filing needs them."""
-    documents = {document.kind: document for document in filing.documents.all()}
-    return [
-        {"spec": spec, "document": documents.get(spec.kind), "error": (errors or {}).get(spec.kind, "")}
-        for spec in definition.documents_for(slug)
-        if spec.deposit or spec.required(filing.details)
-    ]
-
-
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def step(request, pk: int, slug: str):
@@ -145,8 +135,6 @@ def step(request, pk: int, slug: str):
     if index > filing.step:
         return redirect(step_url(filing, definition.steps[filing.step].slug))
     if current.form_class is None:
-        from ruanzhu.filings.views.issue import confirm_page
-
         return confirm_page(request, filing, definition)
     form = current.form_class(request.POST or None, initial=form_initial(filing.details))
     if request.method == "POST" and form.is_valid():
@@ -190,7 +178,8 @@ def mine(request):
             filing__in=[filing.pk for filing in filings],
             filing__status=Status.AWAITING_CODES,
         )
-        .exclude(confirmations__fingerprint=F("filing__fingerprint"))
+        # Confirmations of the current version only (a version the filing went back to counts anew).
+        .exclude(confirmations__version__number=F("filing__form_version"))
         .values_list("filing_id", flat=True)
     )
     rows = [
@@ -203,7 +192,9 @@ def mine(request):
         }
         for filing in filings
     ]
-    return render(request, "filings/mine.html", {"rows": rows})
+    return render(
+        request, "filings/mine.html", {"rows": rows, "invitations": invitations_for(request.user).count()}
+    )
 
 
 @applicant_required
@@ -223,7 +214,7 @@ def delete(request, pk: int):
 @applicant_required
 @require_POST
 def owner_add_view(request, pk: int):
-    """Add a co-owner (著作权人) by phone number or username."""
+    """Invite a co-owner (著作权人) by phone number or username."""
     filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     definition = definition_for(filing.service)
     if not definition.parties_step:
@@ -238,21 +229,18 @@ def owner_add_view(request, pk: int):
     else:
         before = filing.status
         try:
-            party = owner_add(
+            invited_as = owner_add(
                 filing=filing, by=request.user, identifier=form.cleaned_data["identifier"], role=role
             )
         except REFUSALS as error:
             messages.error(request, refusal_message(error))
         else:
+            # The same words whether the phone or username belongs to an account or not.
             messages.success(
                 request,
-                _("已添加%(role)s：%(name)s。") % {"role": party.get_role_display(), "name": party.name},
+                _("已向%(who)s发出邀请。对方在自己的账户中接受后，才会作为%(role)s加入本申请。")
+                % {"who": invited_as, "role": PartyRole(role).label},
             )
-            if not party.account.is_verified_identity:
-                messages.warning(
-                    request,
-                    _("%(name)s尚未通过实名认证：通过之前不能出申请表。") % {"name": party.name},
-                )
             note_voided(request, before=before, filing=filing)
     return redirect(step_url(filing, definition.parties_step) + "#owners")
 
@@ -260,7 +248,7 @@ def owner_add_view(request, pk: int):
 @applicant_required
 @require_POST
 def owner_remove_view(request, pk: int, party_id: int):
-    """Remove a co-owner; the applicant stays on its own filing."""
+    """Remove a co-owner or withdraw an invitation; the applicant stays on its own filing."""
     filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
     definition = definition_for(filing.service)
     if not definition.parties_step:
