@@ -131,10 +131,10 @@ def test_agent_creates_the_filing_for_its_client_with_the_agent_block(
 ):
     filing = start_for(agent_client, verified_acme)
     assert (filing.applicant, filing.filer, filing.agent) == (verified_acme, agent, agent)
-    assert filing.details["filer_role"] == "agent"
     assert filing.agent_block == mandate.agent_block()
     assert filing.mandate == mandate
-    assert "agent_block" not in filing.details and "mandate_id" not in filing.details
+    # The details hold the form's data only: who files is the filing's agent, filer and mandate.
+    assert not {"agent_block", "mandate_id", "filer_role"} & set(filing.details)
     assert list(filing.parties.values_list("account", flat=True)) == [verified_acme.pk]
     page = agent_client.get(url("step", filing, "role")).content.decode()
     assert "为委托人示例科技有限公司办理" in page

@@ -25,7 +25,6 @@ def filing_create(*, service: str, applicant: User, filer: User, agent: User | N
         applicant=applicant,
         filer=filer,
         agent=agent,
-        details={"filer_role": "agent" if agent else "applicant"},
     )
     party_add(filing=filing, account=applicant, by=filer)
     return filing
