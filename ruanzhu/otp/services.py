@@ -180,7 +180,9 @@ def code_about_room(purpose: Purpose) -> int:
     A segment holds 70 characters of a text with Chinese in it (UCS-2) and 160 of plain GSM text.
     """
     skeleton = code_message(code="0" * 6, purpose=purpose, about="-")
-    segment = SMS_SEGMENT_LENGTH if any(ord(character) > 0x7F for character in skeleton) else GSM_SEGMENT_LENGTH
+    segment = (
+        SMS_SEGMENT_LENGTH if any(ord(character) > 0x7F for character in skeleton) else GSM_SEGMENT_LENGTH
+    )
     return segment - len(skeleton) + 1
 
 
