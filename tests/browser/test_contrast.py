@@ -1,0 +1,55 @@
+"""What a person sees: no text on the public pages has the colour of its own background, at desk and phone width.
+
+A test that clicks by test id cannot see white text on white; this one reads the colours the browser computed.
+"""
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+PAGES = ["/", "/accounts/login/", "/accounts/signup/", "/services/software/", "/registry/"]
+WIDTHS = [(1366, 900), (390, 844)]
+
+# Each visible element with text whose computed colour equals the first non-transparent background behind it.
+INVISIBLE_TEXT = """() => {
+  const background = (element) => {
+    for (let node = element; node; node = node.parentElement) {
+      const colour = getComputedStyle(node).backgroundColor;
+      if (colour && colour !== "rgba(0, 0, 0, 0)" && colour !== "transparent") return colour;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  const found = [];
+  for (const element of document.querySelectorAll("a, button, label, h1, h2, h3, p, span, li, td, th, dt, dd")) {
+    const box = element.getBoundingClientRect();
+    const style = getComputedStyle(element);
+    if (!box.width || !box.height || style.visibility === "hidden" || !element.textContent.trim()) continue;
+    if (style.color === background(element)) found.push(`${element.tagName} “${element.textContent.trim().slice(0, 20)}”`);
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), WIDTHS)
+def test_no_text_has_the_colour_of_its_background(page, portal, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    for path in PAGES:
+        page.goto(path)
+        assert page.evaluate(INVISIBLE_TEXT) == [], path
+
+
+def test_the_header_signup_button_reads_blue_on_white(page, portal):
+    page.goto("/")
+    button = page.get_by_role("banner").get_by_role("link", name="注册", exact=True)
+    colours = button.evaluate(
+        "link => [getComputedStyle(link).color, getComputedStyle(link).backgroundColor]"
+    )
+    assert colours == ["rgb(11, 78, 162)", "rgb(255, 255, 255)"]
+
+
+def test_the_header_keeps_its_margin_on_a_phone(page, portal):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/")
+    for name in ("软著", "版权登记"):
+        left = page.get_by_role("banner").get_by_text(name, exact=True).first.bounding_box()["x"]
+        assert left >= 12, (name, left)
