@@ -16,8 +16,9 @@ def document_run_checks(*, document_id: int) -> VerificationDocument | None:
     if document.is_pdf:
         results = []
     else:
+        # Keyed by the name the applicant knows each photo by, which the duplicate message shows.
         others = {
-            other.slot: int(other.photo_hash, 16)
+            str(Slot(other.slot).label): int(other.photo_hash, 16)
             for other in document.verification.documents.exclude(pk=document.pk)
             if other.photo_hash
         }

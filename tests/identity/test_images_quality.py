@@ -153,7 +153,7 @@ def test_front_without_portrait_is_reported(photos):
 def test_same_picture_in_two_slots_is_a_duplicate(photos):
     front_hash = photo_hash(fx.jpeg_bytes(photos["front"]))
 
-    duplicate = checks_of(photos["front"], "handheld", other_hashes={"front": front_hash})["duplicate"]
+    duplicate = checks_of(photos["front"], "handheld", other_hashes={"证件照正面": front_hash})["duplicate"]
 
     assert not duplicate.passed
     assert duplicate.value == 0
@@ -166,10 +166,10 @@ def test_same_picture_resized_and_re_encoded_is_still_a_duplicate(photos):
     as_png = sanitize_upload(fx.png_bytes(photos["front"].resize((1200, 900)))).content
 
     assert hash_distance(original, photo_hash(smaller)) <= QualityThresholds().max_duplicate_distance
-    assert not checks_of(photos["front"].resize((900, 675)), "back", other_hashes={"front": original})[
+    assert not checks_of(photos["front"].resize((900, 675)), "back", other_hashes={"证件照正面": original})[
         "duplicate"
     ].passed
-    assert not {c.code: c for c in check_photo(as_png, slot="back", other_hashes={"front": original})}[
+    assert not {c.code: c for c in check_photo(as_png, slot="back", other_hashes={"证件照正面": original})}[
         "duplicate"
     ].passed
 

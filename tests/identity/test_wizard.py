@@ -186,7 +186,10 @@ def test_same_picture_for_two_slots_is_flagged(client, applicant, photos, django
         client.post(reverse("identity:upload", args=["id_front"]), {"file": upload_file(photos["id_front"])})
         client.post(reverse("identity:upload", args=["id_back"]), {"file": upload_file(photos["id_front"])})
     back = VerificationDocument.objects.get(slot="id_back")
-    assert [check for check in back.failed_checks if "duplicate" in check["code"]]
+    duplicate = [check for check in back.failed_checks if "duplicate" in check["code"]]
+    # The message names the other photo as the applicant knows it, never by its internal slot code.
+    assert duplicate and "与“证件照正面”是同一张图片" in duplicate[0]["message"]
+    assert "id_front" not in duplicate[0]["message"]
 
 
 def test_upload_for_a_slot_of_the_other_kind_is_refused(client, applicant, photos):

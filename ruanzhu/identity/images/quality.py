@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from django.conf import settings
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 from PIL import Image
 
 WORK_LONG_SIDE = 1000
@@ -30,13 +30,6 @@ SHARPNESS_GRID = 8  # the Laplacian variance is taken per tile of an 8 × 8 grid
 SHARPNESS_PERCENTILE = 90
 HASH_BITS = 64
 HASH_MASK = (1 << HASH_BITS) - 1
-
-SLOT_LABELS = {
-    "front": gettext_lazy("证件照正面"),
-    "back": gettext_lazy("证件照反面"),
-    "handheld": gettext_lazy("手持证件照片"),
-    "licence": gettext_lazy("营业执照"),
-}
 
 
 @dataclass(frozen=True)
@@ -99,8 +92,8 @@ def check_photo(
 ) -> list[Check]:
     """Return the checks of one photo for slot ("front", "back", "handheld"...), failed and passed alike.
 
-    other_hashes maps the other slots of the same application to their photo_hash(); a hash stored under
-    the same slot (the photo being replaced) is ignored.
+    other_hashes maps the other photos of the same application, by the name the applicant knows them by
+    (“证件照正面” …), to their photo_hash(); the duplicate message names the photo it matches that way.
     """
     limits = thresholds or QualityThresholds.from_settings()
     copy = _working_copy(image_bytes)
@@ -287,7 +280,5 @@ def _check_duplicate(
     if passed:
         message = gettext("未与其他照片重复。")
     else:
-        message = gettext("这张照片与“%(slot)s”是同一张图片，请分别上传对应的照片。") % {
-            "slot": SLOT_LABELS.get(nearest_slot, nearest_slot)
-        }
+        message = gettext("这张照片与“%(slot)s”是同一张图片，请分别上传对应的照片。") % {"slot": nearest_slot}
     return Check("duplicate", passed, message, float(nearest), float(limits.max_duplicate_distance))
