@@ -186,6 +186,8 @@ class Mandate(models.Model):
 
 
 class MandateEvent(TransitionEvent):
+    status_choices = Mandate.Status
+
     mandate = models.ForeignKey(Mandate, on_delete=models.CASCADE, related_name="events")
 
     class Meta(TransitionEvent.Meta):

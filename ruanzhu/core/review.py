@@ -67,9 +67,26 @@ class TransitionEvent(models.Model):
     note = models.TextField(gettext_lazy("备注"), blank=True)
     created_at = models.DateTimeField(gettext_lazy("时间"), default=timezone.now)
 
+    # The reviewed item's status choices (set by each event model), for the labels a page shows.
+    status_choices: type[models.TextChoices] | None = None
+
     class Meta:
         abstract = True
         ordering = ["created_at", "id"]
+
+    def _label(self, value: str) -> str:
+        if not value:
+            return "—"
+        choices = self.status_choices
+        return str(choices(value).label) if choices is not None and value in choices.values else value
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_status)
 
 
 def item_lock(item: ReviewItem) -> ReviewItem:

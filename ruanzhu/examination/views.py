@@ -71,10 +71,6 @@ def queue(request):
 OPEN = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.EXAMINING, Status.CORRECTION})
 
 
-def _status_label(status: str) -> str:
-    return str(Status(status).label) if status in Status.values else status
-
-
 def _document_label(filing, kind: str) -> str:
     if kind == SIGNATURE_PAGE:
         return _("申请确认签章页")
@@ -101,16 +97,7 @@ def detail(request, pk: int):
             "documents": [
                 (document, _document_label(filing, document.kind)) for document in filing.documents.all()
             ],
-            "events": [
-                {
-                    "created_at": event.created_at,
-                    "actor": event.actor,
-                    "from_label": _status_label(event.from_status),
-                    "to_label": _status_label(event.to_status),
-                    "note": event.note,
-                }
-                for event in filing.events.all()
-            ],
+            "events": filing.events.select_related("actor"),
             "claimable": filing.status in OPEN,
             "rounds": [(round_, services.correction_diff(round_)) for round_ in reversed(rounds)],
             "mine": filing.claimed_by_id == request.user.pk,

@@ -261,6 +261,8 @@ class Confirmation(models.Model):
 
 
 class FilingEvent(TransitionEvent):
+    status_choices = Status
+
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="events")
 
     class Meta(TransitionEvent.Meta):

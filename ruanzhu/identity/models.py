@@ -210,6 +210,8 @@ class VerificationDocument(models.Model):
 
 
 class VerificationEvent(TransitionEvent):
+    status_choices = Verification.Status
+
     verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="events")
 
     class Meta(TransitionEvent.Meta):

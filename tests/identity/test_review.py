@@ -260,3 +260,9 @@ def test_approved_account_passes_立即登记(client, applicant, submitted, revi
     response = client.get(reverse("filings:start", args=["R11"]))
     assert response.status_code == 200
     assert 'data-testid="wizard-step-role"' in response.content.decode()
+
+
+def test_the_history_shows_the_states_by_name(reviewer_client, submitted):
+    page = reviewer_client.get(detail_url(submitted)).content.decode()
+    assert "填写中 → 待审核" in page
+    assert "draft →" not in page and "→ submitted" not in page
