@@ -379,7 +379,7 @@ def verification_reject(
             recipient=account,
             title=_("实名认证审核未通过"),
             body=_("您的实名认证未通过审核，原因：%(reasons)s。请修改信息后再提交。")
-            % {"reasons": "；".join(reason.applicant_text for reason in reasons)},
+            % {"reasons": "；".join(reason.clause for reason in reasons)},
             link=reverse("identity:status"),
         )
     return verification

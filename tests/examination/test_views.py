@@ -8,12 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ruanzhu.core.files import read_private_file
-from ruanzhu.core.models import AuditEntry
+from ruanzhu.core.models import AuditEntry, ReasonCode
 from ruanzhu.core.review import item_claim
 from ruanzhu.examination import services
 from ruanzhu.examination.models import Certificate, CorrectionRound
 from ruanzhu.filings.services.issue import form_confirm_in_account
 from ruanzhu.filings.states import Status
+from ruanzhu.notifications.models import Notification
 from ruanzhu.registry.models import Registration
 from tests.examination.checklist import every_point
 from tests.factories import staff_session
@@ -276,6 +277,11 @@ def test_refuse(examiner_client, examining):
     examining.refresh_from_db()
     assert examining.status == Status.REFUSED
     assert examining.events.last().note == "存在权属争议：双方均主张权利"
+    body = Notification.objects.filter(title="不予登记通知").latest("id").body
+    assert body.endswith(
+        "不予登记：" + ReasonCode.objects.get(queue="examination", code="dispute").clause + "。"
+    )
+    assert "。。" not in body
 
 
 def test_register_shows_the_numbers(examiner_client, examining):

@@ -266,3 +266,14 @@ def test_the_history_shows_the_states_by_name(reviewer_client, submitted):
     page = reviewer_client.get(detail_url(submitted)).content.decode()
     assert "填写中 → 待审核" in page
     assert "draft →" not in page and "→ submitted" not in page
+
+
+def test_the_rejection_notice_reads_as_one_sentence(reviewer_client, submitted, applicant):
+    codes = ReasonCode.objects.filter(queue="identity", code__in=["photo_unclear", "data_mismatch"])
+    claim(reviewer_client, submitted)
+    reviewer_client.post(
+        reverse("identity_review:reject", args=[submitted.pk]), {"reasons": [code.pk for code in codes]}
+    )
+    body = Notification.objects.filter(recipient=applicant).latest("id").body
+    assert body.startswith("您的实名认证未通过审核，原因：") and body.endswith("。请修改信息后再提交。")
+    assert "。；" not in body and "。。" not in body and body.count("；") == 1

@@ -78,8 +78,8 @@ def filing_refuse(*, filing: Filing, by, ground: ReasonCode, note: str = "") -> 
     notify_parties(
         filing,
         title=_("不予登记通知"),
-        body=_("%(title)s（流水号%(flow)s）不予登记：%(ground)s")
-        % {"title": filing.title, "flow": filing.flow_number, "ground": ground.applicant_text},
+        body=_("%(title)s（流水号%(flow)s）不予登记：%(ground)s。")
+        % {"title": filing.title, "flow": filing.flow_number, "ground": ground.clause},
     )
     return filing
 
