@@ -29,14 +29,18 @@ system-deps-browser:
 migrate: deps
 	$(PY) manage.py migrate --noinput
 
+# The portal's own address: printed with the demo accounts and encoded in the forms' QR codes.
+SITE_URL ?= http://$(HOST):$(PORT)
+
 demo: migrate
-	$(PY) manage.py demo_data
+	RUANZHU_SITE_URL=$(SITE_URL) $(PY) manage.py demo_data
 	$(PY) manage.py signing_key
 
-## Serve the portal on http://127.0.0.1:8000 with embedded SQLite, in-process tasks and demo accounts.
+## Serve the portal on http://127.0.0.1:8000 (HOST, PORT) with embedded SQLite, in-process tasks and demo accounts.
 run: system-deps demo
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on $(SITE_URL) — press Ctrl+C to stop."
+	DJANGO_DEBUG=1 RUANZHU_SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (browser tests included) on SQLite, or on PostgreSQL when DATABASE_URL is set.
 test: system-deps-browser deps

@@ -53,3 +53,14 @@ def test_the_header_keeps_its_margin_on_a_phone(page, portal):
     for name in ("软著", "版权登记"):
         left = page.get_by_role("banner").get_by_text(name, exact=True).first.bounding_box()["x"]
         assert left >= 12, (name, left)
+
+
+def test_the_public_pages_load_every_file_they_ask_for(page, portal):
+    missing = []
+    page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+    for path in PAGES:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    assert missing == []
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(icon).status == 200

@@ -40,3 +40,9 @@ def test_the_demo_agent_is_an_agent_and_ensuring_twice_changes_nothing(db):
     assert agent_profile_for(profile.account) == profile
     demo_accounts_ensure()
     assert AgentProfile.objects.get() == profile
+
+
+def test_demo_data_prints_the_address_the_portal_is_served_on(db, capsys, settings):
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    call_command("demo_data")
+    assert "Portal: http://127.0.0.1:8123" in capsys.readouterr().out

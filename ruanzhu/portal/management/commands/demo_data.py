@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from ruanzhu.portal.demo import DEMO_PASSWORD, demo_accounts_ensure
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             if login.totp_secret:
                 self.stdout.write(f"             TOTP secret {login.totp_secret}")
                 self.stdout.write(f"             {login.totp_url}")
+        # The address the portal is served on (make run sets it from HOST and PORT).
         self.stdout.write(
-            "Portal: http://127.0.0.1:8000  ·  staff login: /accounts/staff/login/  ·  SMS outbox: /dev/outbox/"
+            f"Portal: {settings.SITE_URL}  ·  staff login: /accounts/staff/login/  ·  SMS outbox: /dev/outbox/"
         )
