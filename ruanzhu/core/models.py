@@ -107,10 +107,10 @@ class ReasonCode(models.Model):
         ordering = ["queue", "position", "code"]
         constraints = [models.UniqueConstraint(fields=["queue", "code"], name="core_reasoncode_unique")]
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def clause(self) -> str:
         """Return the applicant text without its closing punctuation, to stand inside a sentence or a list."""
         return self.applicant_text.strip().rstrip("。；;.，,")
-
-    def __str__(self) -> str:
-        return self.label
