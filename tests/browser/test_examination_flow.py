@@ -57,7 +57,7 @@ def test_examiner_accepts_requests_a_correction_and_registers_alices_filing(
     # The form was issued a while ago: its codes do not count against the owners' send limits now.
     SmsMessage.objects.update(created_at=F("created_at") - datetime.timedelta(days=2))
     page.get_by_test_id("submit-correction").click()
-    # The corrected content is a new form version (issue 11): both owners confirm it with their codes and the
+    # The corrected content is a new form version: both owners confirm it with their codes and the
     # newly signed signature page is uploaded before the correction counts as submitted.
     expect(page.get_by_test_id("correction-missing")).to_contain_text("鲍勃")
     for user in (verified_alice, verified_bob):

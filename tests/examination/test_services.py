@@ -89,7 +89,7 @@ def test_correction_round_trip_changes_only_the_listed_items(
         filing=examining, by=verified_alice, fields={"purpose": "园区访客与设备的统一管理"}, documents={}
     )
     examining.refresh_from_db()
-    # Issue 11: the corrected content is a new form version; the correction counts once both owners confirmed it
+    # The corrected content is a new form version; the correction counts once both owners confirmed it
     # and its newly signed signature page is uploaded (it used to count at once).
     assert (
         examining.status == Status.CORRECTION and examining.details["purpose"] == "园区访客与设备的统一管理"

@@ -397,7 +397,7 @@ def test_correction_is_submitted_and_the_examiner_sees_the_diff(
             "document_document_deposit": SimpleUploadedFile("manual-v2.pdf", deposits["document"]),
         },
     )
-    # Issue 11: the corrected content is a new form version, to be confirmed by both owners and signed anew
+    # The corrected content is a new form version, to be confirmed by both owners and signed anew
     # before the correction counts (it used to count at once).
     assert response.status_code == 302 and any("补正尚未提交" in text for text in texts(response))
     in_correction.refresh_from_db()
