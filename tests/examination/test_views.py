@@ -390,6 +390,7 @@ def test_correction_is_submitted_and_the_examiner_sees_the_diff(
 
     client = Client()
     client.force_login(verified_alice)
+    first_upload = in_correction.documents.get(kind="document_deposit").uploaded_at
     response = client.post(
         applicant_url("correction", in_correction),
         {
@@ -402,6 +403,8 @@ def test_correction_is_submitted_and_the_examiner_sees_the_diff(
     assert response.status_code == 302 and any("补正尚未提交" in text for text in texts(response))
     in_correction.refresh_from_db()
     assert in_correction.status == Status.CORRECTION
+    # The replaced document carries the time it was replaced, not the first upload's.
+    assert in_correction.documents.get(kind="document_deposit").uploaded_at > first_upload
     for owner in in_correction.parties.select_related("account"):
         form_confirm_in_account(filing=in_correction, account=owner.account)
     in_correction.refresh_from_db()  # the form of version 2, rendered once both confirmed

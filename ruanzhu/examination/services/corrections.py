@@ -170,6 +170,7 @@ def correction_submit(
                     "sha256": hashlib.sha256(content).hexdigest(),
                     "page_count": page_count,
                     "problems": [],
+                    "uploaded_at": timezone.now(),
                 },
             )
         filing.details = new_details
