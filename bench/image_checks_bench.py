@@ -99,7 +99,7 @@ def main() -> None:
 
 
 def duplicate_check(copy, other_hashes, limits):
-    return quality._check_duplicate(quality._dhash(copy.grey), "handheld", other_hashes, limits)
+    return quality._check_duplicate(quality._dhash(copy.grey), other_hashes, limits)
 
 
 def percentile(samples: list[float], share: int) -> float:

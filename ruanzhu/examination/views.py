@@ -93,7 +93,7 @@ def detail(request, pk: int):
             "sections": definition.form_sections(filing.details),
             "checklist": definition.checklist_for(filing),
             "owners_of_record": definition.owners_of_record(filing) if definition.owners_of_record else None,
-            "parties": filing.parties.all(),
+            "parties": filing.joined_parties(),
             "documents": [
                 (document, _document_label(filing, document.kind)) for document in filing.documents.all()
             ],

@@ -83,6 +83,16 @@ class Filing(ReviewItem):
     def __str__(self) -> str:
         return f"{self.service} {self.title or _('未命名')}"
 
+    def joined_parties(self):
+        """Return the parties who joined the filing: an invitee counts once they accepted, never before."""
+        return self.parties.filter(status=FilingParty.Status.ACCEPTED).select_related("account")
+
+    def people_to_tell(self) -> list:
+        """Return the accounts told of what happens to the filing: its joined parties and its filer, once each."""
+        accounts = {party.account_id: party.account for party in self.joined_parties()}
+        accounts.setdefault(self.filer_id, self.filer)
+        return list(accounts.values())
+
     @property
     def is_editable(self) -> bool:
         """Content may change only before submission; an edit after codes were sent voids them."""

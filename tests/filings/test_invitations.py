@@ -6,12 +6,15 @@ from django.urls import reverse
 
 from ruanzhu.core.files import read_private_file
 from ruanzhu.filings.models import FilingParty
+from ruanzhu.filings.services.parties import invitation_decline, owner_add
+from ruanzhu.filings.services.submission import filing_withdraw
+from ruanzhu.filings.services.versions import confirming_parties
 from ruanzhu.filings.states import Status
 from ruanzhu.notifications.models import Notification
-from ruanzhu.otp.selectors import outbox_messages
+from ruanzhu.otp.selectors import latest_code_in_outbox, outbox_messages
 from tests.documents.pdfread import flat_text
 from tests.factories import FilingFactory, staff_session
-from tests.filings.flow import fill, messages_of, start, step_url
+from tests.filings.flow import confirm_code, fill, messages_of, start, step_url
 
 BOB_NAME = "鲍勃"
 BOB_ID = "110105198510120029"
@@ -276,3 +279,30 @@ def test_the_issued_form_prints_the_masked_id_number_read_from_the_verification(
     assert set(filing.parties.values_list("id_number", flat=True)) == {""}
     text = flat_text(read_private_file(filing.form_storage_name))
     assert BOB_NAME in text and BOB_MASKED_ID in text and BOB_ID not in text
+
+
+def test_an_invitee_who_has_not_joined_confirms_nothing_and_hears_nothing_more(
+    alice_client,
+    deposits,
+    send,
+    verified_alice,
+    verified_bob,
+    verified_carol,
+    django_capture_on_commit_callbacks,
+):
+    ready = fill(alice_client, start(alice_client), deposits)  # with bob, who accepted
+    send(ready)
+    for party in ready.parties.select_related("account"):
+        confirm_code(alice_client, ready, party, latest_code_in_outbox(party.account.phone))
+    ready.refresh_from_db()
+    assert ready.status == Status.FORM_ISSUED and ready.flow_number
+    owner_add(filing=ready, by=verified_alice, identifier="carol")
+    carol = ready.parties.get(account=verified_carol)
+    assert carol.status == FilingParty.Status.INVITED
+    assert verified_carol.pk not in confirming_parties(ready).values_list("account", flat=True)
+    invitation_decline(party=carol, by=verified_carol)
+    ready.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        filing_withdraw(filing=ready, by=verified_alice, reason="另行申请")
+    told = set(Notification.objects.filter(title="登记申请已撤回").values_list("recipient", flat=True))
+    assert told == {verified_alice.pk, verified_bob.pk}

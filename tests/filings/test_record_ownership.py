@@ -6,6 +6,7 @@ every owner of record confirms with a code to their own phone; an owner with no 
 """
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -273,7 +274,9 @@ def test_the_examiner_sees_each_owner_of_record_matched_and_confirmed(
     page = (
         staff_session(client, examiner).get(reverse("examination:detail", args=[filing.pk])).content.decode()
     )
-    assert page.count("已核对为本申请的当事人") == 2 and page.count("已确认") >= 2
+    assert page.count("已核对为本申请的当事人") == 2
+    for row in (1, 2):
+        assert re.search(rf'data-testid="consent-{row}"><span class="tag tag-success">已确认</span>', page)
     assert 'data-testid="checklist-owner_consent"' not in page
 
 
@@ -313,3 +316,24 @@ def register(filing, examiner):
 def latest_sms_body(user) -> str:
     message = outbox_messages(user.phone).first()
     return message.body if message else ""
+
+
+def test_nobody_is_added_by_hand_to_the_owners_that_the_record_lists(
+    client, joint, verified_alice, verified_carol
+):
+    client.force_login(verified_alice)
+    change_filing = filing_create(service="R41", applicant=verified_alice, filer=verified_alice)
+    save_steps(change_filing, verified_alice, {"change": change(joint, ("version", "V1.0", "1.0"))})
+    response = client.post(reverse("filings:owner_add", args=[change_filing.pk]), {"identifier": "carol"})
+    assert response.status_code == 404  # R41 has no parties to add: its owners come from the record
+
+    contract_filing = filing_create(service="R21", applicant=verified_alice, filer=verified_alice)
+    save_steps(contract_filing, verified_alice, {"contract": contract(joint)})
+    response = client.post(
+        reverse("filings:owner_add", args=[contract_filing.pk]),
+        {"identifier": "carol", "role": PartyRole.TRANSFEROR},
+        follow=True,
+    )
+    assert "转让方/许可方为登记记录中的著作权人，由系统按登记记录列入" in response.content.decode()
+    for filing in (change_filing, contract_filing):
+        assert not filing.parties.filter(account=verified_carol).exists()

@@ -184,12 +184,6 @@ def test_different_photos_are_not_duplicates(photos):
         assert duplicate.value > duplicate.threshold
 
 
-def test_hash_stored_under_the_same_slot_is_ignored(photos):
-    own = photo_hash(fx.jpeg_bytes(photos["front"]))
-
-    assert checks_of(photos["front"], "front", other_hashes={"front": own})["duplicate"].passed
-
-
 def test_photo_hash_is_64_bits_and_stable(photos):
     upload = fx.jpeg_bytes(photos["handheld"])
 

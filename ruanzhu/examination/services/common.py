@@ -9,8 +9,7 @@ from ruanzhu.notifications.services import notify
 
 def notify_parties(filing: Filing, *, title: str, body: str, sms: bool = True) -> None:
     link = reverse("filings:detail", args=[filing.pk])
-    accounts = {party.account for party in filing.parties.select_related("account")} | {filing.filer}
-    for account in accounts:
+    for account in filing.people_to_tell():
         notify(recipient=account, title=title, body=body, link=link, sms=sms)
 
 

@@ -90,11 +90,11 @@ def parties_sync(filing: Filing, role: str) -> bool:
         if account_id not in wanted:
             party.delete()
             changed = True
-    for account_id in wanted:
-        if account_id not in current:
-            account = type(filing.applicant).objects.get(pk=account_id)
-            party_add(filing=filing, account=account, by=filing.filer, role=role)
-            changed = True
+    missing = [account_id for account_id in wanted if account_id not in current]
+    accounts = type(filing.applicant).objects.in_bulk(missing)
+    for account_id in missing:  # in the record's order
+        party_add(filing=filing, account=accounts[account_id], by=filing.filer, role=role)
+        changed = True
     return changed
 
 

@@ -248,7 +248,7 @@ def parties_refresh(*, filing: Filing) -> list[str]:
     Invitations are left alone: nothing of an invitee is copied before they accept.
     """
     missing = []
-    for party in filing.parties.filter(status=FilingParty.Status.ACCEPTED).select_related("account"):
+    for party in filing.joined_parties():
         if not party.account.is_verified_identity:
             missing.append(party.account.display_name)
             continue

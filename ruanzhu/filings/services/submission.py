@@ -40,7 +40,7 @@ def filing_submit(*, filing: Filing, by) -> Filing:
         filing.submitted_at = timezone.now()
         filing.save()
         record_role = definition_for(filing.service).record_role
-        for party in filing.parties.select_related("account"):
+        for party in filing.joined_parties():
             # An owner of record hears by text message too: the application changes their record.
             notify(
                 recipient=party.account,
@@ -65,9 +65,7 @@ def filing_withdraw(*, filing: Filing, by, reason: str = "") -> Filing:
         filing.save()
         if filing.flow_number:
             # Everyone who confirmed or was to confirm the form learns that it no longer stands.
-            for account in {party.account for party in filing.parties.select_related("account")} | {
-                filing.filer
-            }:
+            for account in filing.people_to_tell():
                 notify(
                     recipient=account,
                     title=_("登记申请已撤回"),

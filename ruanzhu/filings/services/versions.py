@@ -58,7 +58,7 @@ def fingerprint_of(filing: Filing) -> str:
 
 
 def confirming_parties(filing: Filing) -> QuerySet[FilingParty]:
-    return filing.parties.filter(role__in=CONFIRMING_ROLES).select_related("account")
+    return filing.joined_parties().filter(role__in=CONFIRMING_ROLES)
 
 
 def version_content(filing: Filing) -> dict:

@@ -106,7 +106,7 @@ def check_photo(
         checks.append(_check_face(copy, code="no_face", min_share=limits.min_face_share))
     elif slot == "front":
         checks.append(_check_face(copy, code="no_portrait", min_share=limits.min_portrait_share))
-    checks.append(_check_duplicate(_dhash(copy.grey), slot, other_hashes or {}, limits))
+    checks.append(_check_duplicate(_dhash(copy.grey), other_hashes or {}, limits))
     return checks
 
 
@@ -265,10 +265,9 @@ def _dhash(grey: np.ndarray) -> int:
     return int("".join("1" if bit else "0" for bit in bits), 2)
 
 
-def _check_duplicate(
-    own_hash: int, slot: str, other_hashes: dict[str, int], limits: QualityThresholds
-) -> Check:
-    others = {other: value for other, value in other_hashes.items() if other != slot and value is not None}
+def _check_duplicate(own_hash: int, other_hashes: dict[str, int], limits: QualityThresholds) -> Check:
+    # The photo being checked is not among the others: its caller leaves it out (identity.checks).
+    others = {other: value for other, value in other_hashes.items() if value is not None}
     if not others:
         return Check(
             "duplicate", True, gettext("未与其他照片重复。"), None, float(limits.max_duplicate_distance)

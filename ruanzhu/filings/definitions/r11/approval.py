@@ -28,7 +28,7 @@ def approve(filing, by) -> Approval:
             RecordOwner(
                 party.name, party.account.kind, party.nationality, party.identity_index, party.account_id
             )
-            for party in filing.parties.select_related("account").order_by("position", "id")
+            for party in filing.joined_parties().order_by("position", "id")
         ],
         completion_date=_date(details["completion_date"]),
         first_publication_date=_date(details.get("first_publication_date")),

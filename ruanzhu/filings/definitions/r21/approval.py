@@ -24,7 +24,7 @@ def approve(filing, by) -> Approval:
     details = filing.details
     registration = registration_of(filing)
     number = certificate_number_label(certificate_sequence_next())
-    parties = list(filing.parties.select_related("account").order_by("position", "id"))
+    parties = list(filing.joined_parties().order_by("position", "id"))
     transferors = [party.name for party in parties if party.role == PartyRole.TRANSFEROR]
     transferees = [party for party in parties if party.role == PartyRole.TRANSFEREE]
     transfer = details.get("contract_type") == "transfer"
