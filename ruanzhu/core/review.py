@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.db import models, transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -43,12 +44,21 @@ class ReviewItem(models.Model):
 
     # Subclasses: {from_status: {to_status, ...}}
     TRANSITIONS: Mapping[str, set[str]] = {}
+    # Subclasses: what an open status is called while a member of staff holds the item, {status: label}.
+    CLAIMED_LABELS: Mapping[str, str] = {}
 
     class Meta:
         abstract = True
 
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, set())
+
+    @property
+    def status_label(self) -> str:
+        """The status as staff see it: an item someone has claimed is being worked on, no longer waiting."""
+        if self.claimed_by_id and self.status in self.CLAIMED_LABELS:
+            return str(self.CLAIMED_LABELS[self.status])
+        return str(self.get_status_display())
 
 
 class TransitionEvent(models.Model):
@@ -89,6 +99,31 @@ class TransitionEvent(models.Model):
         return self._label(self.to_status)
 
 
+def _generation_key(model: type[ReviewItem]) -> str:
+    return f"review-queue-generation:{model._meta.label_lower}"
+
+
+def queue_generation(model: type[ReviewItem]) -> int:
+    """Return a number that changes whenever an item of ``model`` is claimed, released or moved.
+
+    A cache of queue figures puts it in its key, so that the figures are never older than the last change: a
+    decision shows on the workbench at once instead of when the cache expires.
+    """
+    return cache.get_or_set(_generation_key(model), 0, timeout=None)
+
+
+def _queue_changed(item: ReviewItem) -> None:
+    key = _generation_key(type(item))
+
+    def bump() -> None:
+        try:
+            cache.incr(key)
+        except ValueError:  # not in the cache (evicted or never read): any new value starts a new generation
+            cache.set(key, 1, timeout=None)
+
+    transaction.on_commit(bump)
+
+
 def item_lock(item: ReviewItem) -> ReviewItem:
     """Return ``item`` fetched again under a row lock (call inside a transaction)."""
     return type(item).objects.select_for_update().get(pk=item.pk)
@@ -103,6 +138,7 @@ def item_claim(*, item: ReviewItem, by) -> ReviewItem:
     item.claimed_by = by
     item.claimed_at = timezone.now()
     item.save(update_fields=["claimed_by", "claimed_at"])
+    _queue_changed(item)
     return item
 
 
@@ -115,6 +151,7 @@ def item_release(*, item: ReviewItem, by) -> ReviewItem:
     item.claimed_by = None
     item.claimed_at = None
     item.save(update_fields=["claimed_by", "claimed_at"])
+    _queue_changed(item)
     return item
 
 
@@ -139,6 +176,7 @@ def item_transition(
         item.claimed_at = None
     item.save()
     item.events.create(actor=by, from_status=from_status, to_status=to_status, note=note, **extra)
+    _queue_changed(item)
     return item
 
 

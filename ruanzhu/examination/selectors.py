@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ruanzhu.accounts.decorators import staff_may
 from ruanzhu.core.pagination import Keyset, KeysetPage, keyset_page
+from ruanzhu.core.review import queue_generation
 from ruanzhu.examination.models import CorrectionRound
 from ruanzhu.filings.models import Filing, FilingParty
 from ruanzhu.filings.states import EDITABLE, Status
@@ -20,6 +21,7 @@ PAGE_SIZE = 25
 # A submitted filing not accepted or refused within this many calendar days is overdue (待受理 超期).
 ACCEPTANCE_OVERDUE_DAYS = 5
 COUNTS_CACHE_KEY = "examination:queue-counts"
+# Overdue figures move with the clock; everything else changes the queue generation (core.review) at once.
 COUNTS_CACHE_SECONDS = 120
 
 
@@ -136,7 +138,8 @@ def queue_page(
 
 def queue_counts(*, refresh: bool = False) -> dict[str, int]:
     """Return the sizes of the queues, cached for a short while (a full count over millions of rows is slow)."""
-    counts = None if refresh else cache.get(COUNTS_CACHE_KEY)
+    key = f"{COUNTS_CACHE_KEY}:{queue_generation(Filing)}"
+    counts = None if refresh else cache.get(key)
     if counts is not None:
         return counts
     today = timezone.localdate()
@@ -169,5 +172,5 @@ def queue_counts(*, refresh: bool = False) -> dict[str, int]:
         "overdue": overdue_acceptance + overdue_correction,
         "unclaimed": unclaimed,
     }
-    cache.set(COUNTS_CACHE_KEY, counts, COUNTS_CACHE_SECONDS)
+    cache.set(key, counts, COUNTS_CACHE_SECONDS)
     return counts

@@ -56,6 +56,7 @@ class Verification(ReviewItem):
         REJECTED = "rejected", _("审核不通过")
         WITHDRAWN = "withdrawn", _("已撤回")
 
+    CLAIMED_LABELS = {Status.SUBMITTED: _("审核中")}
     TRANSITIONS = {
         Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
         Status.SUBMITTED: {Status.APPROVED, Status.REJECTED},

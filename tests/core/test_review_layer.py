@@ -15,7 +15,7 @@ from ruanzhu.core.pagination import Keyset, keyset_page
 from ruanzhu.core.review import ReviewError, item_claim, item_lock, item_transition
 from ruanzhu.examination import services as examination
 from ruanzhu.examination.forms import RefuseForm
-from ruanzhu.examination.selectors import queue_page
+from ruanzhu.examination.selectors import queue_counts, queue_page
 from ruanzhu.filings.models import Filing, FilingParty
 from ruanzhu.filings.states import Status
 from ruanzhu.identity.models import Verification
@@ -190,6 +190,42 @@ def test_transition_without_the_claim_changes_nothing(applicant, reviewer, secon
         item_transition(item=item_lock(verification), to_status=Verification.Status.APPROVED, by=reviewer)
     verification.refresh_from_db()
     assert verification.status == Verification.Status.SUBMITTED and not verification.events.exists()
+
+
+# --- What staff see of a claimed item, and figures as fresh as the last change ------------------------------------
+def test_a_claimed_verification_is_shown_as_being_reviewed_in_the_queue_and_on_its_page(
+    client, applicant, reviewer
+):
+    verification = make_verification(applicant)
+    assert verification.status_label == "待审核"
+    item_claim(item=verification, by=reviewer)
+    staff_session(client, reviewer)
+    row = client.get(reverse("identity_review:queue")).content.decode()
+    page = client.get(reverse("identity_review:detail", args=[verification.pk])).content.decode()
+    for html in (row, page):
+        assert "审核中" in html
+        assert "待审核</td>" not in html and 'data-testid="review-status">待审核' not in html
+
+
+def test_examination_figures_change_with_a_decision_and_a_claim_not_when_the_cache_expires(
+    alice, examiner, django_capture_on_commit_callbacks
+):
+    filing = make_filing(alice)
+    assert queue_counts()["submitted"] == 1 and queue_counts()["unclaimed"] == 1  # the second read is cached
+    with django_capture_on_commit_callbacks(execute=True):
+        filing = item_claim(item=filing, by=examiner)
+    assert queue_counts()["unclaimed"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        examination.filing_accept(filing=filing, by=examiner)
+    counts = queue_counts()
+    assert counts["submitted"] == 0 and counts["examining"] == 1
+
+
+def test_figures_read_in_an_open_transaction_that_rolls_back_stay_valid(alice, examiner):
+    filing = make_filing(alice)
+    before = queue_counts()
+    item_claim(item=filing, by=examiner)  # never committed in this test: the generation must not move
+    assert queue_counts() == before
 
 
 # --- Keyset pages of both queues ---------------------------------------------------------------------------
