@@ -60,8 +60,8 @@ class CalendarDayAdmin(admin.ModelAdmin):
 class ReasonCodeAdmin(admin.ModelAdmin):
     """The configurable list of refusal reasons and the texts applicants read."""
 
-    list_display = ("queue", "code", "label", "applicant_text", "is_active", "position")
-    list_filter = ("queue", "is_active")
+    list_display = ("queue", "code", "label", "account_kind", "applicant_text", "is_active", "position")
+    list_filter = ("queue", "account_kind", "is_active")
     list_editable = ("is_active", "position")
     search_fields = ("code", "label", "applicant_text")
 

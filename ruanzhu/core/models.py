@@ -94,7 +94,16 @@ class ReasonCode(models.Model):
         IDENTITY = "identity", _("实名认证审核")
         EXAMINATION = "examination", _("登记审查")
 
+    class AccountKind(models.TextChoices):
+        ANY = "", _("全部账户")
+        INDIVIDUAL = "individual", _("个人")
+        INSTITUTION = "institution", _("机构")
+
     queue = models.CharField(_("适用于"), max_length=16, choices=Queue.choices)
+    # Some reasons concern one kind of applicant only: an individual has no 营业执照, an institution no 手持照.
+    account_kind = models.CharField(
+        _("适用账户"), max_length=16, choices=AccountKind.choices, default=AccountKind.ANY, blank=True
+    )
     code = models.SlugField(_("代码"), max_length=40)
     label = models.CharField(_("名称"), max_length=60)
     applicant_text = models.CharField(_("告知申请人的说明"), max_length=300)
@@ -109,6 +118,10 @@ class ReasonCode(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def applies_to(self, kind: str) -> bool:
+        """Return whether this reason may be given to an applicant of account ``kind``."""
+        return self.account_kind in ("", kind)
 
     @property
     def clause(self) -> str:

@@ -101,6 +101,14 @@ class SubmitForm(forms.Form):
         error_messages={"required": _("请勾选此项授权同意。")},
     )
 
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind == "institution":
+            # An institution uploads no handheld photo: the portrait it gives is on its administrator's ID card.
+            self.fields["consent_face"].label = _(
+                "我同意本平台为核验身份，收集并由审核人员查看管理员证件照片中的人像。"
+            )
+
 
 class ApproveForm(forms.Form):
     note = forms.CharField(
@@ -121,8 +129,16 @@ class RejectForm(forms.Form):
         label=_("不通过理由"),
         queryset=ReasonCode.objects.filter(queue=ReasonCode.Queue.IDENTITY, is_active=True),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("请至少选择一项不通过理由。")},
+        error_messages={
+            "required": _("请至少选择一项不通过理由。"),
+            "invalid_choice": _("所选理由不适用于该申请，请重新选择。"),
+        },
     )
     note = forms.CharField(
         label=_("内部备注"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the reasons that can concern this applicant: no 营业执照 for a person, no 手持照 for an institution.
+        self.fields["reasons"].queryset = self.fields["reasons"].queryset.filter(account_kind__in=("", kind))

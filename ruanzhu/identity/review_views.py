@@ -56,7 +56,7 @@ def detail(request, pk: int):
             "documents": verification.documents.all(),
             "changes": verification_changes(verification),
             "approve_form": ApproveForm(),
-            "reject_form": RejectForm(),
+            "reject_form": RejectForm(kind=verification.kind),
             "mine": verification.claimed_by_id == request.user.pk,
         },
     )
@@ -119,10 +119,11 @@ def approve(request, pk: int):
 @require_POST
 def reject(request, pk: int):
     """Reject with one or more reason codes and an optional internal note."""
+    verification = verification_for_reviewer(user=request.user, pk=pk)
     return REVIEW.decide(
         request,
         pk,
-        RejectForm(request.POST),
+        RejectForm(request.POST, kind=verification.kind),
         lambda verification, data: services.verification_reject(
             verification=verification, by=request.user, reasons=list(data["reasons"]), note=data["note"]
         ),

@@ -361,7 +361,13 @@ def verification_reject(
     *, verification: Verification, by: User, reasons: list[ReasonCode], note: str = ""
 ) -> Verification:
     """Reject a claimed verification with one or more reasons the applicant will read."""
-    reasons = [reason for reason in reasons if reason.queue == ReasonCode.Queue.IDENTITY and reason.is_active]
+    reasons = [
+        reason
+        for reason in reasons
+        if reason.queue == ReasonCode.Queue.IDENTITY
+        and reason.is_active
+        and reason.applies_to(verification.kind)
+    ]
     if not reasons:
         raise ReviewError(_("请至少选择一项不通过理由。"))
     with transaction.atomic():

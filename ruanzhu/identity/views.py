@@ -171,7 +171,7 @@ def step3(request):
         return redirect("identity:status")
     if verification.step < 2:
         return redirect("identity:step2")
-    form = SubmitForm(request.POST or None)
+    form = SubmitForm(request.POST or None, kind=verification.kind)
     if request.method == "POST" and form.is_valid():
         try:
             services.verification_submit(

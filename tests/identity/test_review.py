@@ -7,6 +7,8 @@ from django.urls import reverse
 from ruanzhu.accounts.models import User
 from ruanzhu.core.models import AuditEntry, ReasonCode
 from ruanzhu.core.review import ReviewError, item_claim
+from ruanzhu.identity import services
+from ruanzhu.identity.forms import RejectForm
 from ruanzhu.identity.models import Verification, VerifiedIdentity
 from ruanzhu.notifications.models import Notification
 from tests.factories import StaffFactory, staff_session
@@ -277,3 +279,33 @@ def test_the_rejection_notice_reads_as_one_sentence(reviewer_client, submitted, 
     body = Notification.objects.filter(recipient=applicant).latest("id").body
     assert body.startswith("您的实名认证未通过审核，原因：") and body.endswith("。请修改信息后再提交。")
     assert "。；" not in body and "。。" not in body and body.count("；") == 1
+
+
+def test_an_individual_is_offered_no_reason_about_a_licence_or_a_letter(reviewer_client, submitted):
+    claim(reviewer_client, submitted)
+    page = reviewer_client.get(detail_url(submitted)).content.decode()
+    assert "照片不清晰" in page and "人像不符" in page
+    assert "营业执照不合要求" not in page and "授权书不合要求" not in page
+
+
+def test_a_reason_that_cannot_concern_the_applicant_is_refused_and_changes_nothing(
+    reviewer_client, submitted
+):
+    licence = ReasonCode.objects.get(queue="identity", code="licence_unclear")
+    claim(reviewer_client, submitted)
+    response = reviewer_client.post(
+        reverse("identity_review:reject", args=[submitted.pk]), {"reasons": [licence.pk]}, follow=True
+    )
+    assert "所选理由不适用于该申请，请重新选择。" in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.status == Verification.Status.SUBMITTED and not submitted.rejection_reasons.exists()
+    with pytest.raises(ReviewError, match="请至少选择一项不通过理由"):
+        services.verification_reject(verification=submitted, by=submitted.claimed_by, reasons=[licence])
+
+
+def test_an_institution_is_offered_no_reason_about_a_handheld_photo(db):
+    kinds = {
+        reason.code for reason in RejectForm(kind=Verification.Kind.INSTITUTION).fields["reasons"].queryset
+    }
+    assert {"licence_unclear", "letter_template", "photo_unclear"} <= kinds
+    assert not kinds & {"handheld_missing", "face_mismatch"}

@@ -267,22 +267,25 @@ def test_second_account_with_a_verified_id_number_is_refused(
     assert second.verifications.get().status == Verification.Status.DRAFT
 
 
+INSTITUTION_DETAILS = {
+    "institution_name": "北京示例软件有限公司",
+    "legal_representative": "李四",
+    "address": "北京市海淀区中关村大街1号",
+    "province": "北京市",
+    "city": "北京市",
+    "admin_real_name": "王五",
+    "admin_id_number": ALICE_ID,
+    "admin_id_valid_from": "2020-01-01",
+    "admin_id_long_term": "on",
+}
+
+
 def test_institution_checks_the_credit_code_and_downloads_the_filled_letter(client, institution):
     client.force_login(institution)
     client.post(
         reverse("identity:step1"), {"category": "enterprise", "nationality": "中国", "id_type": "resident_id"}
     )
-    base = {
-        "institution_name": "北京示例软件有限公司",
-        "legal_representative": "李四",
-        "address": "北京市海淀区中关村大街1号",
-        "province": "北京市",
-        "city": "北京市",
-        "admin_real_name": "王五",
-        "admin_id_number": ALICE_ID,
-        "admin_id_valid_from": "2020-01-01",
-        "admin_id_long_term": "on",
-    }
+    base = INSTITUTION_DETAILS
     bad = client.post(reverse("identity:step2"), {**base, "credit_code": "91110000600037341A"})
     assert bad.status_code == 400 and "校验位" in " ".join(bad.context["form"].errors["credit_code"])
     good = client.post(reverse("identity:step2"), {**base, "credit_code": CREDIT_CODE.lower()})
@@ -328,3 +331,29 @@ def test_wrong_method_is_refused(client, applicant):
     client.force_login(applicant)
     assert client.get(reverse("identity:upload", args=["id_front"])).status_code == 405
     assert client.get(reverse("identity:revise")).status_code == 405
+
+
+def test_an_institution_consents_to_the_portrait_it_gives_and_its_letter_is_no_photo(
+    client, institution, photos, django_capture_on_commit_callbacks
+):
+    client.force_login(institution)
+    client.post(
+        reverse("identity:step1"), {"category": "enterprise", "nationality": "中国", "id_type": "resident_id"}
+    )
+    assert (
+        client.post(
+            reverse("identity:step2"), {**INSTITUTION_DETAILS, "credit_code": CREDIT_CODE}
+        ).status_code
+        == 302
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("identity:upload", args=["authorization_letter"]),
+            {"file": upload_file(photos["authorization_letter"])},
+        )
+    page = client.get(reverse("identity:step3")).content.decode()
+    assert "管理员证件照片中的人像" in page and "手持证件照片" not in page
+    letter = client.get(reverse("identity:slot_row", args=["authorization_letter"])).content.decode()
+    assert "照片检查通过" not in letter
+    document = VerificationDocument.objects.get(slot="authorization_letter")
+    assert not document.failed_checks and "文件检查通过" in letter
