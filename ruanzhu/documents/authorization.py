@@ -112,7 +112,9 @@ def institution_authorization_letter_pdf(data: InstitutionAuthorizationData) -> 
         Spacer(1, 4 * mm),
         KeepTogether(
             [
-                signature_box(["法定代表人（签字）", "单位（盖章）", "被授权人（签字）"], styles),
+                signature_box(
+                    ["法定代表人（签字）", "单位（盖章）", "被授权人（签字）"], styles, date_line=None
+                ),
                 Spacer(1, 3 * mm),
                 paragraph(f"授权日期：{format_date(data.date)}", styles.cell),
                 Spacer(1, 6 * mm),
@@ -177,7 +179,9 @@ def agent_mandate_letter_pdf(data: MandateLetterData) -> bytes:
         Spacer(1, 6 * mm),
         KeepTogether(
             [
-                signature_box(["委托人（签字或盖章）", "受托人（盖章）", "经办人（签字）"], styles),
+                signature_box(
+                    ["委托人（签字或盖章）", "受托人（盖章）", "经办人（签字）"], styles, date_line=None
+                ),
                 Spacer(1, 3 * mm),
                 paragraph(f"委托日期：{format_date(data.date)}", styles.cell),
                 Spacer(1, 6 * mm),

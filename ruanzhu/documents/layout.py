@@ -142,16 +142,22 @@ def signature_box(
     *,
     width: float = CONTENT_WIDTH,
     height: float = 36 * mm,
-    date_line: str = "日期：______年____月____日",
+    date_line: str | None = "日期：______年____月____日",
 ) -> Table:
-    """Return a row of boxes, one per signatory (e.g. 法定代表人（签字）), with room to sign or seal and a date line."""
+    """Return a row of boxes, one per signatory (e.g. 法定代表人（签字）), with room to sign or seal and a date line.
+
+    ``date_line=None`` leaves the line out, for a document that prints its one date below the boxes.
+    """
     if not labels:
         raise ValueError("a signature box needs at least one signatory")
     column = width / len(labels)
     inner = height - 10 * mm
     cells = []
     for label in labels:
-        cells.append([paragraph(label, styles.label), Spacer(1, inner), paragraph(date_line, styles.cell)])
+        cell = [paragraph(label, styles.label), Spacer(1, inner)]
+        if date_line is not None:
+            cell.append(paragraph(date_line, styles.cell))
+        cells.append(cell)
     table = Table([cells], colWidths=[column] * len(labels), hAlign="LEFT")
     table.setStyle(
         TableStyle(

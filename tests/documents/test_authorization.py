@@ -85,6 +85,8 @@ def test_authorization_letter_states_the_institution_the_administrator_and_the_s
     ):
         assert value in flat
     assert "兹授权李晓梅" in flat
+    # One date, the one printed: no blank date lines in the signature boxes to contradict it.
+    assert flat.count("日期") == 1 and "授权日期：2026年11月28日" in flat
     assert AUTHORIZATION_SCOPE in flat
     assert "本授权书自签署之日起生效，至本单位书面撤销授权之日止。" in flat
     for signatory in ("法定代表人（签字）", "单位（盖章）", "被授权人（签字）"):
@@ -202,6 +204,7 @@ def test_mandate_letter_states_both_parties_the_services_the_scope_and_the_term(
     for signatory in ("委托人（签字或盖章）", "受托人（盖章）", "经办人（签字）"):
         assert signatory in flat
     assert "委托日期：2026年11月28日" in flat
+    assert flat.count("日期") == 1 and "____" not in flat
     assert UPLOAD_NOTE in flat
     assert "".join(AGENT_MANDATE_TEMPLATE.split()) in flat
     assert "委托 M-000007" in pages_text(pdf)[0]
