@@ -1,6 +1,8 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ruanzhu.core import divisions
 from ruanzhu.core.models import ReasonCode
 from ruanzhu.identity.models import IdType, InstitutionCategory
 from ruanzhu.identity.services import CHECKLIST, InstitutionDetails, PersonDetails
@@ -45,31 +47,57 @@ class PersonFields(forms.Form):
         )
 
 
-class PersonDetailsForm(PersonFields):
+class PlaceFields(forms.Form):
+    """省份 and 城市 as cascading choices: the cities offered are those of the province chosen (GB/T 2260)."""
+
+    province = forms.ChoiceField(
+        label=_("省份"),
+        error_messages={"required": _("请选择省份。"), "invalid_choice": _("请从列表中选择省份。")},
+    )
+    city = forms.ChoiceField(
+        label=_("城市"),
+        error_messages={
+            "required": _("请选择城市。"),
+            "invalid_choice": _("所选城市不属于该省份，请重新选择。"),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choose = [("", _("请选择"))]
+        province = self.fields["province"]
+        province.choices = choose + [(name, name) for name in divisions.provinces()]
+        # htmx puts the chosen province's cities into the 城市 list; without script, they come with the page.
+        province.widget.attrs.update(
+            {"hx-get": reverse_lazy("identity:cities"), "hx-target": "#id_city", "hx-trigger": "change"}
+        )
+        chosen = self.data.get("province") if self.is_bound else self.initial.get("province")
+        self.fields["city"].choices = choose + [(name, name) for name in divisions.cities(chosen or "")]
+
+
+class PersonDetailsForm(PersonFields, PlaceFields):
     """Step 2 (完善账户信息) of an individual."""
 
-    province = forms.CharField(label=_("省份"), max_length=20)
-    city = forms.CharField(label=_("城市"), max_length=20)
+    field_order = ["real_name", "id_number", "id_valid_from", "id_valid_until", "id_long_term"]
 
     def details(self) -> PersonDetails:
         return self.person_details()
 
 
-class InstitutionDetailsForm(forms.Form):
+class InstitutionDetailsForm(PlaceFields):
     """Step 2 (完善账户信息) of an institution: the institution, then its account administrator."""
 
     institution_name = forms.CharField(label=_("机构名称"), max_length=100)
     credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, min_length=18)
     legal_representative = forms.CharField(label=_("法定代表人"), max_length=50)
     address = forms.CharField(label=_("地址"), max_length=200)
-    province = forms.CharField(label=_("省份"), max_length=20)
-    city = forms.CharField(label=_("城市"), max_length=20)
     admin_real_name = forms.CharField(label=_("管理员姓名"), max_length=50)
     admin_id_number = forms.CharField(label=_("管理员证件号码"), max_length=30)
     admin_id_valid_from = forms.DateField(label=_("证件有效期起"), widget=DATE_INPUT)
     admin_id_valid_until = forms.DateField(label=_("证件有效期至"), widget=DATE_INPUT, required=False)
     admin_id_long_term = forms.BooleanField(label=_("长期有效"), required=False)
 
+    field_order = ["institution_name", "credit_code", "legal_representative", "address", "province", "city"]
     person_details = PersonFields.person_details
 
     def details(self) -> InstitutionDetails:

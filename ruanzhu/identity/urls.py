@@ -8,6 +8,7 @@ urlpatterns = [
     path("step/1/", views.step1, name="step1"),
     path("step/2/", views.step2, name="step2"),
     path("step/3/", views.step3, name="step3"),
+    path("cities/", views.cities, name="cities"),
     path("status/", views.status, name="status"),
     path("revise/", views.revise, name="revise"),
     path("documents/<str:slot>/", views.document, name="document"),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ruanzhu.accounts.decorators import identity_applicant_required
 from ruanzhu.accounts.forms import apply_validation_error
+from ruanzhu.core import divisions
 from ruanzhu.core.files import private_file_response, read_private_file
 from ruanzhu.identity import services
 from ruanzhu.identity.forms import (
@@ -160,6 +161,14 @@ def _slot_rows(verification: Verification) -> list[dict]:
         {"slot": slot, "label": slot.label, "hint": SLOT_HINTS.get(slot), "document": documents.get(slot)}
         for slot in verification.slots
     ]
+
+
+@require_GET
+def cities(request):
+    """The 城市 choices of the province picked in step 2 (htmx swaps them into the city list)."""
+    province = request.GET.get("province", "")
+    options = [("", _("请选择"))] + [(name, name) for name in divisions.cities(province)]
+    return render(request, "identity/_city_options.html", {"options": options})
 
 
 @identity_applicant_required

@@ -5,6 +5,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from ruanzhu.accounts.models import User
+from ruanzhu.core import divisions
 from ruanzhu.identity.models import Verification, VerificationDocument
 from ruanzhu.notifications.models import Notification
 from tests.factories import UserFactory
@@ -102,8 +103,8 @@ def test_other_documents_are_checked_for_a_plausible_format(client, applicant, i
         "real_name": "陈大文",
         "id_valid_from": "2020-01-01",
         "id_valid_until": "2030-01-01",
-        "province": "香港",
-        "city": "香港",
+        "province": "香港特别行政区",
+        "city": "香港特别行政区",
     }
     assert client.post(reverse("identity:step2"), {**base, "id_number": bad}).status_code == 400
     assert client.post(reverse("identity:step2"), {**base, "id_number": good}).status_code == 302
@@ -116,8 +117,8 @@ def test_expired_document_and_missing_validity_are_refused(client, applicant):
         "real_name": "张三",
         "id_number": ALICE_ID,
         "id_valid_from": "2010-01-01",
-        "province": "北京",
-        "city": "北京",
+        "province": "北京市",
+        "city": "北京市",
     }
     expired = client.post(reverse("identity:step2"), {**base, "id_valid_until": "2020-01-01"})
     assert "已过有效期" in expired.content.decode()
@@ -135,8 +136,8 @@ def test_overlong_name_is_refused(client, applicant):
             "id_number": ALICE_ID,
             "id_valid_from": "2020-01-01",
             "id_long_term": "on",
-            "province": "北京",
-            "city": "北京",
+            "province": "北京市",
+            "city": "北京市",
         },
     )
     assert response.status_code == 400 and "real_name" in response.context["form"].errors
@@ -212,8 +213,8 @@ def test_submit_needs_every_document_and_both_consents(client, applicant, photos
             "id_number": ALICE_ID,
             "id_valid_from": "2020-01-01",
             "id_long_term": "on",
-            "province": "北京",
-            "city": "北京",
+            "province": "北京市",
+            "city": "北京市",
         },
     )
     client.post(reverse("identity:upload", args=["id_front"]), {"file": upload_file(photos["id_front"])})
@@ -357,3 +358,42 @@ def test_an_institution_consents_to_the_portrait_it_gives_and_its_letter_is_no_p
     assert "照片检查通过" not in letter
     document = VerificationDocument.objects.get(slot="authorization_letter")
     assert not document.failed_checks and "文件检查通过" in letter
+
+
+def test_province_and_city_are_cascading_choices_from_the_division_list(client, applicant):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    page = client.get(reverse("identity:step2")).content.decode()
+    assert '<select name="province"' in page and '<option value="广东省">' in page
+    assert 'hx-get="/identity/cities/"' in page
+    options = client.get(reverse("identity:cities"), {"province": "湖北省"}).content.decode()
+    assert '<option value="武汉市">' in options and '<option value="仙桃市">' in options
+    assert "深圳市" not in options and "[" not in options  # no other province, no retired division
+    assert client.get(reverse("identity:cities"), {"province": "\x00"}).content.decode().count("<option") == 1
+
+    base = {
+        "real_name": "张三",
+        "id_number": ALICE_ID,
+        "id_valid_from": "2020-01-01",
+        "id_long_term": "on",
+    }
+    wrong_city = client.post(reverse("identity:step2"), {**base, "province": "湖北省", "city": "深圳市"})
+    assert wrong_city.status_code == 400
+    assert "所选城市不属于该省份，请重新选择。" in wrong_city.content.decode()
+    assert '<option value="武汉市">' in wrong_city.content.decode()  # the cities of the province chosen
+    unknown = client.post(reverse("identity:step2"), {**base, "province": "火星", "city": "火星"})
+    assert "请从列表中选择省份。" in unknown.content.decode()
+    assert applicant.verifications.get().province == ""
+    ok = client.post(reverse("identity:step2"), {**base, "province": "湖北省", "city": "仙桃市"})
+    assert ok.status_code == 302
+    verification = applicant.verifications.get()
+    assert (verification.province, verification.city) == ("湖北省", "仙桃市")
+
+
+def test_every_province_has_a_city_and_a_municipality_is_its_own():
+    provinces = divisions.provinces()
+    assert len(provinces) == 34 and provinces[0] == "北京市" and "香港特别行政区" in provinces
+    assert all(divisions.cities(name) for name in provinces)
+    assert divisions.cities("上海市") == ("上海市",)
+    assert "秦皇岛市" in divisions.cities("河北省") and "崇文区" not in str(divisions.cities("北京市"))
+    assert divisions.cities("火星") == ()
