@@ -4,43 +4,60 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
+STAMP_RUN := $(VENV)/.installed-run
+INSTALL_LOG := $(VENV)/install.log
 PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format deps system-deps system-deps-browser migrate demo messages bench clean
+.PHONY: run test lint format deps deps-run system-deps system-deps-browser migrate demo messages bench clean
+
+# pip's output goes to a log that is shown only when an install fails.
+pip_install = $(PIP) install --disable-pip-version-check --quiet $(1) >$(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip setuptools wheel
+	@echo "Creating $(VENV) and installing the portal (a minute or two the first time) ..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(call pip_install,--upgrade pip setuptools wheel)
+
+# Serving needs the portal's own dependencies; the tests add theirs (pytest, Playwright, ruff ...).
+$(STAMP_RUN): pyproject.toml | $(PY)
+	@$(call pip_install,-e .)
+	@touch $(STAMP_RUN)
 
 $(STAMP): pyproject.toml | $(PY)
-	$(PIP) install --quiet -e ".[test]"
-	touch $(STAMP)
+	@$(call pip_install,-e ".[test]")
+	@touch $(STAMP) $(STAMP_RUN)
 
 deps: $(STAMP)
 
+deps-run: $(STAMP_RUN)
+
 system-deps:
-	./scripts/system-deps.sh
+	@./scripts/system-deps.sh
 
 system-deps-browser:
-	./scripts/system-deps.sh --browser
+	@./scripts/system-deps.sh --browser
 
-migrate: deps
-	$(PY) manage.py migrate --noinput
+migrate: deps-run
+	@$(PY) manage.py migrate --noinput -v 0
 
 # The portal's own address: printed with the demo accounts and encoded in the forms' QR codes.
 SITE_URL ?= http://$(HOST):$(PORT)
 
 demo: migrate
-	RUANZHU_SITE_URL=$(SITE_URL) $(PY) manage.py demo_data
-	$(PY) manage.py signing_key
+	@RUANZHU_SITE_URL=$(SITE_URL) LOG_LEVEL=WARNING $(PY) manage.py demo_data
+	@$(PY) manage.py signing_key
 
 ## Serve the portal on http://127.0.0.1:8000 (HOST, PORT) with embedded SQLite, in-process tasks and demo accounts.
+## Beside the server, run_schedule runs the periodic tasks (reminders, 视为撤回 past a correction deadline).
 run: system-deps demo
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	@$(PY) manage.py compilemessages --ignore=.venv -v 0
 	@echo "Serving on $(SITE_URL) — press Ctrl+C to stop."
-	DJANGO_DEBUG=1 RUANZHU_SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
+	@export DJANGO_DEBUG=1 RUANZHU_SITE_URL=$(SITE_URL); \
+	$(PY) manage.py run_schedule & schedule=$$!; \
+	trap 'kill $$schedule 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (browser tests included) on SQLite, or on PostgreSQL when DATABASE_URL is set.
 test: system-deps-browser deps

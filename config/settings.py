@@ -124,7 +124,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ruanzhu"}}
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+# The in-memory broker names a host only so that kombu does not warn about the missing one.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", not (REDIS_URL or env.str("CELERY_BROKER_URL", ""))
 )
@@ -263,12 +264,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # --- Email ------------------------------------------------------------------------------------------------------
+# In development e-mails are written to files in RUANZHU_DATA_DIR/mail, one per message, to read at leisure.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")

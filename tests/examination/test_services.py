@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from pypdf import PdfReader
 
 from ruanzhu.core.files import read_private_file
@@ -12,6 +13,7 @@ from ruanzhu.core.models import ReasonCode
 from ruanzhu.core.review import ReviewError, item_claim
 from ruanzhu.documents.certificate import verify_signature
 from ruanzhu.examination import services
+from ruanzhu.examination.models import CorrectionRound
 from ruanzhu.examination.signing import signing_identity
 from ruanzhu.filings.models import FilingEvent
 from ruanzhu.filings.services import FilingError
@@ -211,3 +213,16 @@ def test_production_refuses_to_sign_without_a_configured_key(settings):
     settings.CERTIFICATE_SIGNING_KEY_FILE = settings.CERTIFICATE_SIGNING_CERT_FILE = ""
     with pytest.raises(ImproperlyConfigured, match="CERTIFICATE_SIGNING_KEY_FILE"):
         signing_identity()
+
+
+def test_the_schedule_of_make_run_expires_a_correction_by_itself(examining, examiner, capsys):
+    correction = services.correction_request(
+        filing=examining, by=examiner, items=[services.CorrectionItem("field:purpose", "请具体说明")]
+    )
+    CorrectionRound.objects.filter(pk=correction.pk).update(
+        deadline=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    call_command("run_schedule", once=True)
+    examining.refresh_from_db()
+    assert examining.status == Status.DEEMED_WITHDRAWN
+    assert "corrections-expire: {'expired': 1, 'reminded': 0}" in capsys.readouterr().out
