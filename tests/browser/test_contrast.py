@@ -5,29 +5,12 @@ A test that clicks by test id cannot see white text on white; this one reads the
 
 import pytest
 
+from tests.browser.looks import INVISIBLE_TEXT
+
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PAGES = ["/", "/accounts/login/", "/accounts/signup/", "/services/software/", "/registry/"]
 WIDTHS = [(1366, 900), (390, 844)]
-
-# Each visible element with text whose computed colour equals the first non-transparent background behind it.
-INVISIBLE_TEXT = """() => {
-  const background = (element) => {
-    for (let node = element; node; node = node.parentElement) {
-      const colour = getComputedStyle(node).backgroundColor;
-      if (colour && colour !== "rgba(0, 0, 0, 0)" && colour !== "transparent") return colour;
-    }
-    return "rgb(255, 255, 255)";
-  };
-  const found = [];
-  for (const element of document.querySelectorAll("a, button, label, h1, h2, h3, p, span, li, td, th, dt, dd")) {
-    const box = element.getBoundingClientRect();
-    const style = getComputedStyle(element);
-    if (!box.width || !box.height || style.visibility === "hidden" || !element.textContent.trim()) continue;
-    if (style.color === background(element)) found.push(`${element.tagName} “${element.textContent.trim().slice(0, 20)}”`);
-  }
-  return found;
-}"""
 
 
 @pytest.mark.parametrize(("width", "height"), WIDTHS)

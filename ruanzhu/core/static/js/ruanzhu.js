@@ -53,3 +53,17 @@ document.addEventListener("click", (event) => {
   if (!button || (button.form && !button.form.checkValidity())) return;
   if (!window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+
+// A table that scrolls sideways (on a phone) takes the keyboard focus, so that it can be scrolled without a mouse.
+function focusScrollingTables() {
+  document.querySelectorAll("table").forEach((table) => {
+    if (table.scrollWidth > table.clientWidth + 1) {
+      table.tabIndex = 0;
+    } else {
+      table.removeAttribute("tabindex");
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", focusScrollingTables);
+window.addEventListener("resize", focusScrollingTables);
+document.addEventListener("htmx:afterSettle", focusScrollingTables);
