@@ -152,3 +152,20 @@ def test_the_workbench_is_in_english(english, reviewer):
     response = english.get("/staff/")
     assert_english(response)
     assert "Workbench" in main_text(response)
+
+
+def test_a_legal_document_offered_on_an_english_page_is_said_to_be_in_chinese(english, agent, verified_alice):
+    from django.test import Client
+
+    from tests.factories import MandateFactory
+
+    mandate = MandateFactory(agent=agent, client=verified_alice)
+    english.force_login(agent)
+    page = english.get(f"/agents/mandates/{mandate.pk}/").content.decode()
+    assert 'data-testid="chinese-document"' in page and "in Chinese only" in page
+    chinese = Client()
+    chinese.force_login(agent)
+    assert (
+        'data-testid="chinese-document"'
+        not in chinese.get(f"/agents/mandates/{mandate.pk}/").content.decode()
+    )
