@@ -1,17 +1,32 @@
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from ruanzhu.notifications.messages import Text
 from ruanzhu.notifications.models import Notification
 from ruanzhu.notifications.selectors import unread_cache_key
 from ruanzhu.notifications.tasks import notification_deliver_task
 
 
 def notify(
-    *, recipient, title: str, body: str, link: str = "", sms: bool = True, email: bool = True
+    *, recipient, title: str | Text, body: str | Text, link: str = "", sms: bool = True, email: bool = True
 ) -> Notification:
-    """Tell ``recipient`` something: an in-site message now, SMS and email after the commit."""
-    notification = Notification.objects.create(recipient=recipient, title=title, body=body, link=link)
+    """Tell ``recipient`` something: an in-site message now, SMS and email after the commit.
+
+    ``title`` and ``body`` as ``Text`` are shown in the reader's language; SMS and email go out in Chinese.
+    """
+    params = _params_of(title, body)
+    with translation.override(settings.LANGUAGE_CODE):
+        notification = Notification.objects.create(
+            recipient=recipient,
+            title=str(title),
+            body=str(body),
+            title_key=title.msgid if isinstance(title, Text) else "",
+            body_key=body.msgid if isinstance(body, Text) else "",
+            params=params,
+            link=link,
+        )
     transaction.on_commit(lambda: cache.delete(unread_cache_key(recipient.pk)))
     if sms or email:
         transaction.on_commit(
@@ -19,6 +34,15 @@ def notify(
             robust=True,
         )
     return notification
+
+
+def _params_of(*texts: str | Text) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for text in texts:
+        for name, value in getattr(text, "params", {}).items():
+            if params.setdefault(name, value) != value:
+                raise ValueError(f"parameter {name!r} differs between the title and the body")
+    return params
 
 
 def notifications_mark_read(*, recipient, notification_id: int | None = None) -> int:

@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from ruanzhu.notifications.models import Notification
@@ -54,3 +55,55 @@ def test_bad_notification_id_changes_nothing(client, alice):
     assert response.status_code == 400
     mine.refresh_from_db()
     assert mine.read_at is None
+
+
+def test_a_stored_message_is_read_in_the_readers_language_and_sent_in_chinese(client, alice):
+    from django.conf import settings
+    from django.core import mail
+    from django.utils.translation import gettext_noop, override
+
+    from ruanzhu.notifications.messages import Text
+
+    with override("en"):  # written during an English request: what is stored and sent is still Chinese
+        notification = notify(
+            recipient=alice,
+            title=Text(gettext_noop("登记申请已提交")),
+            body=Text(
+                gettext_noop("%(title)s（流水号%(flow)s）已提交，等待受理。"), title="智慧园区", flow="R11"
+            ),
+            sms=False,
+        )
+    assert (notification.title, notification.body) == (
+        "登记申请已提交",
+        "智慧园区（流水号R11）已提交，等待受理。",
+    )
+    client.force_login(alice)
+    chinese = client.get(reverse("notifications:inbox")).content.decode()
+    assert "登记申请已提交" in chinese and "智慧园区（流水号R11）已提交，等待受理。" in chinese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("notifications:inbox")).content.decode()
+    assert "Application submitted" in english
+    assert "智慧园区 (flow number R11) was submitted and awaits acceptance." in english
+    assert "登记申请已提交" not in english
+    assert not mail.outbox or "【软著登记】登记申请已提交" == mail.outbox[-1].subject
+
+
+def test_a_message_stored_as_plain_text_is_shown_as_it_was_written(client, alice):
+    notify(recipient=alice, title="旧消息", body="旧的正文", sms=False, email=False)
+    client.force_login(alice)
+    client.cookies["ruanzhu_language"] = "en"
+    page = client.get(reverse("notifications:inbox")).content.decode()
+    assert "旧消息" in page and "旧的正文" in page
+
+
+def test_title_and_body_cannot_give_one_parameter_two_values(alice):
+    from django.utils.translation import gettext_noop
+
+    from ruanzhu.notifications.messages import Text
+
+    with pytest.raises(ValueError, match="title"):
+        notify(
+            recipient=alice,
+            title=Text(gettext_noop("%(title)s"), title="a"),
+            body=Text(gettext_noop("%(title)s"), title="b"),
+        )
