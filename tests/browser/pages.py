@@ -69,8 +69,9 @@ def fill_features(page):
 
 
 def upload_deposit(page, kind: str, file: dict):
+    """Pick the file for the box: it uploads at once and the box comes back with the outcome."""
     page.get_by_test_id(f"file-{kind}").set_input_files(file)
-    page.get_by_test_id(f"upload-{kind}").click()
+    expect(page.get_by_test_id(f"slot-{kind}")).not_to_have_attribute("aria-busy", "true")
 
 
 def enter_codes(page, users, service: str = "R11"):

@@ -67,3 +67,81 @@ function focusScrollingTables() {
 document.addEventListener("DOMContentLoaded", focusScrollingTables);
 window.addEventListener("resize", focusScrollingTables);
 document.addEventListener("htmx:afterSettle", focusScrollingTables);
+
+// Upload boxes (forms marked data-upload): a file picked by clicking the box or dropped on it uploads at once,
+// with a preview and a progress bar. A refusal (400) answers with the whole box and its message, which takes
+// the place of the box as a success does. Without script the form's own 上传 button does the same.
+document.documentElement.classList.add("js");
+
+function uploadSlot(element) {
+  const slot = element instanceof Element ? element.closest(".upload-slot") : null;
+  return slot && slot.querySelector("form[data-upload]") ? slot : null;
+}
+
+function showPreview(slot, file) {
+  const box = slot.querySelector(".upload-preview");
+  if (!box) return;
+  const preview = file.type.startsWith("image/") ? document.createElement("img") : document.createElement("span");
+  if (preview.tagName === "IMG") {
+    preview.src = URL.createObjectURL(file);
+    preview.alt = "";
+  } else {
+    preview.className = "pdf-badge";
+    preview.textContent = (file.name.split(".").pop() || "").toUpperCase();
+  }
+  box.replaceChildren(preview);
+}
+
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  const slot = uploadSlot(input);
+  if (!slot || input.type !== "file" || !input.files.length) return;
+  showPreview(slot, input.files[0]);
+  input.form.requestSubmit();
+});
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const slot = uploadSlot(event.detail.elt);
+  if (!slot) return;
+  slot.setAttribute("aria-busy", "true");
+  const bar = slot.querySelector(".upload-progress");
+  if (bar) bar.hidden = false;
+});
+
+document.addEventListener("htmx:xhr:progress", (event) => {
+  const slot = uploadSlot(event.target);
+  const bar = slot && slot.querySelector(".upload-progress");
+  if (bar && event.detail.lengthComputable && event.detail.total) {
+    bar.value = Math.round((100 * event.detail.loaded) / event.detail.total);
+    bar.textContent = `${bar.value}%`;
+  }
+});
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 400 && uploadSlot(event.detail.requestConfig.elt)) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
+for (const type of ["dragenter", "dragover"]) {
+  document.addEventListener(type, (event) => {
+    const slot = uploadSlot(event.target);
+    if (!slot) return;
+    event.preventDefault();
+    slot.classList.add("dragging");
+  });
+}
+document.addEventListener("dragleave", (event) => {
+  const slot = uploadSlot(event.target);
+  if (slot && !slot.contains(event.relatedTarget)) slot.classList.remove("dragging");
+});
+document.addEventListener("drop", (event) => {
+  const slot = uploadSlot(event.target);
+  if (!slot || !event.dataTransfer || !event.dataTransfer.files.length) return;
+  event.preventDefault();
+  slot.classList.remove("dragging");
+  const input = slot.querySelector("form[data-upload] input[type=file]");
+  input.files = event.dataTransfer.files;
+  input.dispatchEvent(new Event("change", {bubbles: true}));
+});
