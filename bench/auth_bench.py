@@ -67,7 +67,7 @@ def server_environment(args: argparse.Namespace, data_dir: str) -> dict[str, str
             "OTP_SEND_LIMITS_PER_ACCOUNT": "1000000/3600",
             "OTP_DAILY_BUDGET": "10000000",
             "LOGIN_THROTTLE_AFTER": "1000000",
-            "ACCOUNT_LOCK_AFTER": "1000000",
+            "LOGIN_THROTTLE_ADDRESS_AFTER": "1000000",
         }
     )
     return env

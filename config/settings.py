@@ -37,7 +37,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "axes",
     "ruanzhu.core",
     "ruanzhu.accounts",
     "ruanzhu.otp",
@@ -64,8 +63,6 @@ MIDDLEWARE = [
     "ruanzhu.accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so that it sees the outcome of authentication in the views.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -138,10 +135,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 
 # --- Authentication -------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "ruanzhu.accounts.backends.IdentifierBackend",
-]
+# The one backend also throttles every password login, the admin's included (ruanzhu.accounts.throttle).
+AUTHENTICATION_BACKENDS = ["ruanzhu.accounts.backends.IdentifierBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -169,24 +164,26 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Login throttling: after 5 failures for one (username, IP) each further try waits longer; 100 consecutive
-# failures lock the account itself until the owner resets the password with an SMS code.
-AXES_FAILURE_LIMIT = env.int("LOGIN_THROTTLE_AFTER", 5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_COOLOFF_TIME = "ruanzhu.accounts.throttle.cooloff_time"
-AXES_LOCKOUT_CALLABLE = "ruanzhu.accounts.throttle.lockout_response"
-AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_FORM_FIELD = "identifier"
-AXES_USERNAME_CALLABLE = "ruanzhu.accounts.throttle.identifier_key"
-AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_VERBOSE = False
+# Login throttling (ruanzhu.accounts.throttle). Attempts are counted per account, whichever spelling of its
+# username, email or phone is typed (per normalised identifier when no account has it), and per client address,
+# which offices and carrier NAT share, hence its higher threshold (per hour). Past a threshold each further
+# attempt first waits 1, 2, 4 ... minutes, never more than LOGIN_THROTTLE_MAX_DELAY_SECONDS: no account is ever
+# locked. A browser that logged in to the account before is counted on its own, so the owner's is not held up.
+LOGIN_THROTTLE_AFTER = env.int("LOGIN_THROTTLE_AFTER", 5)
+LOGIN_THROTTLE_ADDRESS_AFTER = env.int("LOGIN_THROTTLE_ADDRESS_AFTER", 50)
+LOGIN_THROTTLE_MAX_DELAY_SECONDS = env.int("LOGIN_THROTTLE_MAX_DELAY_SECONDS", 15 * 60)
+for _name, _value in {
+    "LOGIN_THROTTLE_AFTER": LOGIN_THROTTLE_AFTER,
+    "LOGIN_THROTTLE_ADDRESS_AFTER": LOGIN_THROTTLE_ADDRESS_AFTER,
+    "LOGIN_THROTTLE_MAX_DELAY_SECONDS": LOGIN_THROTTLE_MAX_DELAY_SECONDS,
+}.items():
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more; got {_value}.")
 # Reverse proxies in front of the portal, each appending to X-Forwarded-For: login throttling, code sending
 # limits and the audit log all take the client's address from ruanzhu.core.http.client_ip.
 PROXY_COUNT = env.int("PROXY_COUNT", 0)
 if PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"PROXY_COUNT must be 0 or more; got {PROXY_COUNT}.")
-AXES_CLIENT_IP_CALLABLE = "ruanzhu.core.http.client_ip"
-ACCOUNT_LOCK_AFTER = env.int("ACCOUNT_LOCK_AFTER", 100)
 
 OTP_TOTP_ISSUER = "Ruanzhu 软著"
 
@@ -311,7 +308,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- Filings ---------------------------------------------------------------------------------------------------
@@ -331,6 +327,7 @@ CERTIFICATE_SIGNING_KEY_FILE = env.str("CERTIFICATE_SIGNING_KEY_FILE", "")
 CERTIFICATE_SIGNING_CERT_FILE = env.str("CERTIFICATE_SIGNING_CERT_FILE", "")
 CELERY_BEAT_SCHEDULE = {
     "corrections-expire": {"task": "ruanzhu.examination.tasks.corrections_expire_task", "schedule": 3600.0},
+    "login-throttles-purge": {"task": "ruanzhu.accounts.tasks.login_throttles_purge_task", "schedule": 86400.0},
 }
 
 # --- Working days -----------------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
@@ -58,8 +60,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("工作人员"), default=False)
     is_active = models.BooleanField(_("有效"), default=True)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
-    failed_login_streak = models.PositiveIntegerField(default=0, editable=False)
-    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True, editable=False)
 
     objects = AccountManager()
 
@@ -92,12 +92,53 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_verified_identity(self) -> bool:
         return self.identity_status == self.IdentityStatus.VERIFIED
 
-    @property
-    def is_locked(self) -> bool:
-        return self.locked_at is not None
-
     def set_phone(self, raw: str) -> None:
         """Store ``raw`` normalised, encrypted, with its blind index."""
         e164 = normalize_phone(raw)
         self.phone = e164
         self.phone_index = phone_index(e164)
+
+
+class LoginThrottleQuerySet(models.QuerySet):
+    def stale(self, now):
+        """Rows whose window is over (the longest is a day) and whose wait, if any, has run out."""
+        return self.filter(window_started_at__lt=now - timedelta(days=1)).exclude(blocked_until__gt=now)
+
+
+class LoginThrottle(models.Model):
+    """Login attempts counted under one key (an account, a typed identifier, an address, a known browser).
+
+    The key is a blind index of what is counted, so the table holds no identifier, phone number or address.
+    """
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account", _("账户")
+        IDENTIFIER = "identifier", _("登录名")
+        ADDRESS = "address", _("IP地址")
+        DEVICE = "device", _("登录过的浏览器")
+
+    # How long the attempts under a key are counted before the count starts over. The address's is shorter:
+    # the mistakes of everyone behind one office or carrier address add up there.
+    WINDOWS = {
+        Scope.ACCOUNT: timedelta(days=1),
+        Scope.IDENTIFIER: timedelta(days=1),
+        Scope.DEVICE: timedelta(days=1),
+        Scope.ADDRESS: timedelta(hours=1),
+    }
+
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(_("范围"), max_length=16, choices=Scope.choices, editable=False)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    window_started_at = models.DateTimeField(_("计数开始时间"))
+    blocked_until = models.DateTimeField(_("等待至"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
+
+    objects = LoginThrottleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("登录限速")
+        verbose_name_plural = _("登录限速")
+        indexes = [models.Index(fields=["window_started_at"], name="accounts_throttle_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} #{self.pk}"

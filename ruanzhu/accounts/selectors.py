@@ -1,23 +1,43 @@
+import re
+import unicodedata
+
 from django.core.exceptions import ValidationError
 
 from ruanzhu.accounts.models import User
 from ruanzhu.core.phones import normalize_phone, phone_index
 
+# What a phone number may look like as typed: digits, an international prefix, spaces and the usual punctuation.
+PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]+$")
+
+
+def identifier_normalize(identifier: str) -> tuple[str, str]:
+    """Return what a login identifier is ("phone", "email" or "username") and its one spelling.
+
+    A phone comes back in E.164, after folding full-width characters (NFKC), so that "１３８ ０００…",
+    "+86 138-…" and "0086 138…" are one number; an email or a username comes back stripped and in lower case.
+    """
+    text = (identifier or "").strip()
+    folded = unicodedata.normalize("NFKC", text)
+    if "@" in folded:
+        return "email", text.lower()
+    if PHONE_LIKE.match(folded):
+        try:
+            return "phone", normalize_phone(folded)
+        except ValidationError:
+            pass  # digits that make no mobile number: perhaps a username
+    return "username", text.lower()
+
 
 def user_find_by_identifier(identifier: str) -> User | None:
     """Return the account whose username, email or phone is ``identifier``, or None."""
-    identifier = (identifier or "").strip()
-    if not identifier:
+    kind, value = identifier_normalize(identifier)
+    if not value:
         return None
-    if "@" in identifier:
-        return User.objects.filter(email__iexact=identifier).first()
-    if identifier.lstrip("+").replace(" ", "").replace("-", "").isdigit():
-        try:
-            e164 = normalize_phone(identifier)
-        except ValidationError:
-            return None
-        return User.objects.filter(phone_index=phone_index(e164)).first()
-    return User.objects.filter(username__iexact=identifier).first()
+    if kind == "phone":
+        return User.objects.filter(phone_index=phone_index(value)).first()
+    if kind == "email":
+        return User.objects.filter(email__iexact=value).first()
+    return User.objects.filter(username__iexact=value).first()
 
 
 def user_find_by_phone(phone: str) -> User | None:

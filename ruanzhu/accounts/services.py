@@ -1,23 +1,42 @@
-"""Writing side of accounts: sign-up, login bookkeeping, password reset."""
+"""Writing side of accounts: sign-up, password reset, phone change.
+
+A phone number's owner is never revealed to whoever types the number: asking for a sign-up, reset or phone
+change code answers and counts the same whether an account has the number or not (see
+otp.services.code_send_withheld), and the code then entered fails like a wrong one.
+"""
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ruanzhu.accounts.models import User
+from ruanzhu.accounts.selectors import user_find_by_phone
+from ruanzhu.accounts.throttle import login_throttle_clear
 from ruanzhu.core.phones import phone_index
 from ruanzhu.notifications.services import notify
 from ruanzhu.otp.models import Purpose
-from ruanzhu.otp.services import code_send, code_verify, sms_notice_send
+from ruanzhu.otp.services import (
+    CODE_WRONG,
+    CodeRejected,
+    code_send,
+    code_send_withheld,
+    code_verify,
+    sms_notice_send,
+)
 
 PHONE_TAKEN = gettext_lazy("该手机号已注册")
 EMAIL_TAKEN = gettext_lazy("该邮箱已注册")
 USERNAME_TAKEN = gettext_lazy("该用户名已被使用")
+SIGNUP_NOTICE = gettext_lazy(
+    "有人尝试用您的手机号注册新账户。此号码已注册，未发送验证码，您可直接登录或找回密码。如非本人操作，请忽略。"
+)
+PHONE_CHANGE_NOTICE = gettext_lazy(
+    "有人尝试将另一个账户的手机号更换为您的号码。此号码已注册，未发送验证码，您的账户不受影响。"
+)
 
 
 def _taken_errors(*, username: str, email: str, phone: str) -> dict[str, str]:
@@ -31,11 +50,22 @@ def _taken_errors(*, username: str, email: str, phone: str) -> dict[str, str]:
     return errors
 
 
-def _validate_password(password: str, *, user: User, field: str) -> None:
+def _validate_password(password: str, *, user: User | None, field: str) -> None:
     try:
         validate_password(password, user=user)
     except ValidationError as error:
         raise ValidationError({field: error.messages}) from None
+
+
+def signup_code_send(*, phone: str, ip: str | None) -> None:
+    """Send a sign-up code to ``phone`` (E.164); a number that has an account gets a notice instead.
+
+    Both count against the same send limits and look the same to the requester.
+    """
+    if user_find_by_phone(phone) is None:
+        code_send(phone=phone, purpose=Purpose.SIGNUP, ip=ip)
+        return
+    code_send_withheld(phone=phone, purpose=Purpose.SIGNUP, ip=ip, notice=_owner_text(SIGNUP_NOTICE))
 
 
 def user_signup(
@@ -50,16 +80,18 @@ def user_signup(
 ) -> User:
     """Create an account after checking the SMS code sent to ``phone`` (already E.164).
 
-    Raise ValidationError with field errors; on any error nothing is written and the code stays unused,
-    except that a wrong code counts as a guess.
+    Raise ValidationError with field errors or CodeRejected; on any error nothing is written and the code stays
+    unused, except that a wrong code counts as a guess. A phone that already has an account fails like a wrong
+    code: its code requests were answered as for a free number.
     """
     email = email.strip().lower()
     errors = _taken_errors(username=username, email=email, phone=phone)
+    phone_taken = errors.pop("phone", None) is not None
     if errors:
         raise ValidationError({field: [message] for field, message in errors.items()})
     candidate = User(username=username, email=email, kind=kind, institution_name=institution_name)
     _validate_password(password, user=candidate, field="password")
-    code_verify(phone=phone, purpose=Purpose.SIGNUP, code=code)
+    _code_verify_or_refuse(phone=phone, purpose=Purpose.SIGNUP, code=code, refuse=phone_taken)
     try:
         with transaction.atomic():
             return User.objects.create_user(
@@ -77,31 +109,40 @@ def user_signup(
         raise ValidationError({field: [message] for field, message in errors.items()}) from None
 
 
-def user_login_failed(*, user: User) -> None:
-    """Count a failed password for ``user`` and lock the account after ACCOUNT_LOCK_AFTER in a row."""
-    User.objects.filter(pk=user.pk).update(failed_login_streak=F("failed_login_streak") + 1)
-    User.objects.filter(
-        pk=user.pk, failed_login_streak__gte=settings.ACCOUNT_LOCK_AFTER, locked_at__isnull=True
-    ).update(locked_at=timezone.now())
+def password_reset_code_send(*, phone: str, ip: str | None) -> None:
+    """Send a reset code to the account with this phone; for a number no account has, count it and send nothing."""
+    user = user_find_by_phone(phone)
+    if user is None:
+        code_send_withheld(phone=phone, purpose=Purpose.PASSWORD_RESET, ip=ip)
+        return
+    code_send(phone=phone, purpose=Purpose.PASSWORD_RESET, subject=_reset_subject(user), ip=ip)
 
 
-def user_login_succeeded(*, user: User) -> None:
-    """Reset the failure streak after a successful login."""
-    if user.failed_login_streak:
-        User.objects.filter(pk=user.pk).update(failed_login_streak=0)
+def user_password_reset(*, phone: str, code: str, new_password: str) -> User:
+    """Set a new password after checking the code sent to ``phone``; this also ends the account's login wait.
 
-
-def user_password_reset(*, user: User, code: str, new_password: str) -> User:
-    """Set a new password after checking the SMS code sent to the account's phone; this also unlocks it."""
-    _validate_password(new_password, user=user, field="new_password")
-    # Outside the transaction below: a wrong guess must stay counted, not be rolled back with the error.
-    code_verify(phone=user.phone, purpose=Purpose.PASSWORD_RESET, code=code, subject=f"user:{user.pk}")
+    The new password is compared with the account's own details (its username, its email) only once the code
+    has proven the number: before that, no answer may depend on whose number it is. A refusal at that point
+    rolls the use of the code back, so that the code stays good for a better password.
+    """
+    _validate_password(new_password, user=None, field="new_password")
+    user = user_find_by_phone(phone)
+    if user is None:
+        _code_verify_or_refuse(phone=phone, purpose=Purpose.PASSWORD_RESET, code=code, refuse=True)
+    rejection = None
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
-        user.set_password(new_password)
-        user.failed_login_streak = 0
-        user.locked_at = None
-        user.save(update_fields=["password", "failed_login_streak", "locked_at"])
+        try:
+            code_verify(phone=phone, purpose=Purpose.PASSWORD_RESET, code=code, subject=_reset_subject(user))
+        except CodeRejected as error:
+            rejection = error  # leave the block normally: the counted guess must be kept
+        else:
+            user = User.objects.select_for_update().get(pk=user.pk)
+            _validate_password(new_password, user=user, field="new_password")
+            user.set_password(new_password)
+            user.save(update_fields=["password"])
+            login_throttle_clear(account=user)
+    if rejection is not None:
+        raise rejection
     return user
 
 
@@ -118,14 +159,21 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
 
 
 def phone_change_send_code(*, user: User, password: str, new_phone: str, ip: str | None = None) -> None:
-    """Send a code to the new number after checking the password again; the number must be free."""
+    """Send a code to the new number after checking the password again.
+
+    A number that already has an account gets a notice instead, answered and counted alike; the change then
+    fails like a wrong code (see user_phone_change).
+    """
     if not user.check_password(password):
         raise ValidationError({"password": [_("密码不正确。")]})
     if new_phone == user.phone:
         raise ValidationError({"new_phone": [_("新手机号与当前手机号相同。")]})
-    if User.objects.filter(phone_index=phone_index(new_phone)).exclude(pk=user.pk).exists():
-        raise ValidationError({"new_phone": [PHONE_TAKEN]})
-    code_send(phone=new_phone, purpose=Purpose.PHONE_CHANGE, subject=f"user:{user.pk}", ip=ip, account=user)
+    binding = {"phone": new_phone, "purpose": Purpose.PHONE_CHANGE, "subject": f"user:{user.pk}"}
+    if user_find_by_phone(new_phone) is None:
+        code_send(**binding, ip=ip, account=user)
+    else:
+        # Answered like a free number, so that changing the phone is no way to learn whose a number is.
+        code_send_withheld(**binding, ip=ip, account=user, notice=_owner_text(PHONE_CHANGE_NOTICE))
 
 
 def user_phone_change(*, user: User, password: str, new_phone: str, code: str) -> User:
@@ -133,7 +181,13 @@ def user_phone_change(*, user: User, password: str, new_phone: str, code: str) -
     if not user.check_password(password):
         raise ValidationError({"password": [_("密码不正确。")]})
     # Outside the transaction: a wrong guess stays counted.
-    code_verify(phone=new_phone, purpose=Purpose.PHONE_CHANGE, code=code, subject=f"user:{user.pk}")
+    _code_verify_or_refuse(
+        phone=new_phone,
+        purpose=Purpose.PHONE_CHANGE,
+        code=code,
+        subject=f"user:{user.pk}",
+        refuse=user_find_by_phone(new_phone) is not None,
+    )
     old_phone = user.phone
     try:
         with transaction.atomic():
@@ -159,3 +213,24 @@ def user_phone_change(*, user: User, password: str, new_phone: str, code: str) -
         sms=False,
     )
     return user
+
+
+def _reset_subject(user: User | None) -> str:
+    return f"user:{user.pk}" if user is not None else ""
+
+
+def _code_verify_or_refuse(*, phone: str, purpose: str, code: str, refuse: bool, subject: str = "") -> None:
+    """Check a code as code_verify does; when ``refuse``, fail as a wrong code would even if it matched.
+
+    For a number whose code was withheld (code_send_withheld): nobody can know it, but the check still runs so
+    that guesses count and use the code up exactly as they would a real one.
+    """
+    code_verify(phone=phone, purpose=purpose, code=code, subject=subject)
+    if refuse:
+        raise CodeRejected(str(CODE_WRONG))
+
+
+def _owner_text(text) -> str:
+    # A notice to the number's owner, in the site's language: the requester's choice says nothing about theirs.
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -25,11 +23,10 @@ from ruanzhu.accounts.forms import (
     apply_validation_error,
 )
 from ruanzhu.accounts.models import User
-from ruanzhu.accounts.selectors import user_find_by_identifier, user_find_by_phone
+from ruanzhu.accounts.throttle import device_cookie_set, login_attempt_failed, wait_message
 from ruanzhu.core.http import client_ip
 from ruanzhu.core.masking import mask_phone
-from ruanzhu.otp.models import Purpose
-from ruanzhu.otp.services import CodeRejected, SendRefused, code_send
+from ruanzhu.otp.services import CodeRejected, SendRefused
 
 TERMS_VERSION = "2026-11"
 TERMS_SESSION_KEY = "signup_terms"
@@ -58,13 +55,13 @@ def signup_kind(request):
 
 
 def _send_signup_code(request: HttpRequest, form: SendCodeForm | SignupForm) -> str | None:
-    """Send a sign-up code to the form's phone; return the message to show, or None with form errors set."""
+    """Send a sign-up code to the form's phone; return the message to show, or None with form errors set.
+
+    The answer is the same for a number that already has an account (see services.signup_code_send).
+    """
     phone = form.cleaned_data["phone"]
-    if user_find_by_phone(phone) is not None:
-        form.add_error("phone", services.PHONE_TAKEN)
-        return None
     try:
-        code_send(phone=phone, purpose=Purpose.SIGNUP, ip=client_ip(request))
+        services.signup_code_send(phone=phone, ip=client_ip(request))
     except SendRefused as refusal:
         form.add_error("phone", refusal.message)
         return None
@@ -140,11 +137,15 @@ def signup_done(request):
 
 
 # --- Login ------------------------------------------------------------------------------------------------------
+# Every attempt goes through ruanzhu.accounts.throttle, inside authenticate() (accounts.backends): the
+# backend leaves the attempt on the request, or ``login_wait`` when it must wait first.
 
 
-def _start_session(request: HttpRequest, user: User) -> None:
+def _start_session(request: HttpRequest, user: User, *, default: str) -> HttpResponse:
     login(request, user, backend="ruanzhu.accounts.backends.IdentifierBackend")  # rotates the session key
-    services.user_login_succeeded(user=user)
+    response = redirect(_safe_next(request, default))
+    device_cookie_set(response, request=request, account=user)
+    return response
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -156,17 +157,24 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def render_throttled_login(request: HttpRequest, wait: timedelta) -> HttpResponse:
-    """Answer a throttled login attempt with the form and how long to wait."""
-    form = LoginForm(request.POST or None)
-    minutes = max(1, int(wait.total_seconds() // 60))
-    form.errors.clear()
-    form.add_error(
-        None,
-        _("登录失败次数过多，请在%(minutes)s分钟后重试，或通过短信验证码重置密码。") % {"minutes": minutes},
-    )
-    tab = request.POST.get("tab", "individual")
-    return render(request, "accounts/login.html", {"form": form, "tab": tab}, status=429)
+def _throttled(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """Answer an attempt that must wait: its form, how long to wait, and 429 with Retry-After."""
+    context["form"].add_error(None, wait_message(request.login_wait))
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(request.login_wait)
+    return response
+
+
+def _applicant_refusal(user: User | None, tab: str) -> str | None:
+    """Return why this login page does not let ``user`` in, or None."""
+    if user is None:
+        return _("账号或密码不正确。")
+    if user.is_staff:
+        return _("工作人员请使用工作人员登录入口。")
+    if user.kind != KINDS[tab]:
+        other = _("机构用户") if user.kind == User.Kind.INSTITUTION else _("个人用户")
+        return _("该账户为%(kind)s，请切换到“%(kind)s”标签登录。") % {"kind": other}
+    return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -176,31 +184,22 @@ def login_view(request):
     if tab not in KINDS:
         tab = "individual"
     form = LoginForm(request.POST or None, initial={"identifier": request.GET.get("username", "")})
+    context = {"form": form, "tab": tab}
     if request.method == "POST" and form.is_valid():
-        identifier = form.cleaned_data["identifier"]
-        user = authenticate(request, identifier=identifier, password=form.cleaned_data["password"])
-        if getattr(request, "axes_locked_out", False):
-            # The response comes from AxesMiddleware (see throttle.lockout_response).
-            return render_throttled_login(request, timedelta(minutes=1))
-        if user is None:
-            known = user_find_by_identifier(identifier)
-            if known is not None and not known.is_locked:
-                services.user_login_failed(user=known)
-                known.refresh_from_db(fields=["locked_at"])
-            if known is not None and known.is_locked:
-                form.add_error(None, _("该账户因连续登录失败已被锁定，请通过短信验证码重置密码。"))
-            else:
-                form.add_error(None, _("账号或密码不正确。"))
-        elif user.is_staff:
-            form.add_error(None, _("工作人员请使用工作人员登录入口。"))
-        elif user.kind != KINDS[tab]:
-            other = _("机构用户") if user.kind == User.Kind.INSTITUTION else _("个人用户")
-            form.add_error(None, _("该账户为%(kind)s，请切换到“%(kind)s”标签登录。") % {"kind": other})
-        else:
-            _start_session(request, user)
-            return redirect(_safe_next(request, reverse("filings:catalog")))
+        user = authenticate(
+            request, identifier=form.cleaned_data["identifier"], password=form.cleaned_data["password"]
+        )
+        if hasattr(request, "login_wait"):
+            return _throttled(request, "accounts/login.html", context)
+        refusal = _applicant_refusal(user, tab)
+        if refusal is None:
+            return _start_session(request, user, default=reverse("filings:catalog"))
+        if user is not None:
+            # The password was right, but no session opened: still an attempt that counts.
+            login_attempt_failed(request.login_attempt)
+        form.add_error(None, refusal)
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/login.html", {"form": form, "tab": tab}, status=status)
+    return render(request, "accounts/login.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -211,20 +210,18 @@ def staff_login(request):
         user = authenticate(
             request, identifier=form.cleaned_data["identifier"], password=form.cleaned_data["password"]
         )
-        if getattr(request, "axes_locked_out", False):
-            return render_throttled_login(request, timedelta(minutes=1))
+        if hasattr(request, "login_wait"):
+            return _throttled(request, "accounts/staff_login.html", {"form": form})
         device = (
             match_token(user, form.cleaned_data["otp_token"]) if user is not None and user.is_staff else None
         )
-        if device is None:
-            known = user_find_by_identifier(form.cleaned_data["identifier"])
-            if known is not None and known.is_staff:
-                services.user_login_failed(user=known)
-            form.add_error(None, _("账号、密码或动态口令不正确。"))
-        else:
-            _start_session(request, user)
+        if device is not None:
+            response = _start_session(request, user, default=reverse("staff:home"))
             otp_login(request, device)
-            return redirect(_safe_next(request, reverse("staff:home")))
+            return response
+        if user is not None:
+            login_attempt_failed(request.login_attempt)
+        form.add_error(None, _("账号、密码或动态口令不正确。"))
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/staff_login.html", {"form": form}, status=status)
 
@@ -246,16 +243,8 @@ def password_reset_request(request):
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
-        user = user_find_by_phone(phone)
         try:
-            if user is not None:
-                code_send(
-                    phone=phone,
-                    purpose=Purpose.PASSWORD_RESET,
-                    subject=f"user:{user.pk}",
-                    ip=client_ip(request),
-                    account=user,
-                )
+            services.password_reset_code_send(phone=phone, ip=client_ip(request))
         except SendRefused as refusal:
             form.add_error("phone", refusal.message)
         else:
@@ -270,18 +259,15 @@ def password_reset_request(request):
 
 @require_http_methods(["GET", "POST"])
 def password_reset_confirm(request):
-    """Enter the code and a new password."""
+    """Enter the code and a new password; the browser that did it counts as one the owner logged in on."""
     phone = request.session.get(RESET_SESSION_KEY)
     if not phone:
         return redirect("accounts:password_reset")
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = user_find_by_phone(phone)
         try:
-            if user is None:
-                raise CodeRejected(_("验证码不正确。"))
-            services.user_password_reset(
-                user=user, code=form.cleaned_data["code"], new_password=form.cleaned_data["new_password"]
+            user = services.user_password_reset(
+                phone=phone, code=form.cleaned_data["code"], new_password=form.cleaned_data["new_password"]
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -290,9 +276,10 @@ def password_reset_confirm(request):
         else:
             request.session.pop(RESET_SESSION_KEY, None)
             messages.success(request, _("密码已重置，请使用新密码登录。"))
-            return redirect(
-                f"{reverse('accounts:login')}?tab={'institution' if user.kind == User.Kind.INSTITUTION else 'individual'}"
-            )
+            tab = "institution" if user.kind == User.Kind.INSTITUTION else "individual"
+            response = redirect(f"{reverse('accounts:login')}?tab={tab}")
+            device_cookie_set(response, request=request, account=user)
+            return response
     status = 400 if request.method == "POST" else 200
     return render(
         request,

@@ -68,6 +68,8 @@ class SmsMessage(models.Model):
         QUEUED = "queued", _("待发送")
         SENT = "sent", _("已发送")
         FAILED = "failed", _("发送失败")
+        # Counted in the send limits like a real send, but nothing went out (see services.code_send_withheld).
+        WITHHELD = "withheld", _("未发送")
 
     phone = EncryptedTextField(_("手机号"), editable=False)
     phone_index = models.CharField(max_length=64, editable=False)

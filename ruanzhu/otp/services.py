@@ -1,7 +1,8 @@
 """Issue, send and check one-time codes.
 
-Other apps call only ``code_send`` and ``code_verify``. Codes are bound to (phone, purpose, subject), stored as
-an HMAC under ``OTP_HMAC_KEY`` and delivered after the commit by ``sms_deliver_task``.
+Other apps call ``code_send`` (or ``code_send_withheld``), ``code_verify`` and ``sms_notice_send``. Codes are
+bound to (phone, purpose, subject), stored as an HMAC under ``OTP_HMAC_KEY`` and delivered after the commit by
+``sms_deliver_task``.
 """
 
 import hashlib
@@ -63,6 +64,36 @@ def code_send(
     within ``code_about_room()`` characters for the message to fit one SMS segment.
     """
     purpose = Purpose(purpose)
+    _code_issue(
+        phone=phone,
+        purpose=purpose,
+        subject=subject,
+        ip=ip,
+        account=account,
+        body=lambda code: code_message(code=code, purpose=purpose, about=about),
+    )
+
+
+def code_send_withheld(
+    *, phone: str, purpose: str, subject: str = "", ip: str | None = None, account=None, notice: str = ""
+) -> None:
+    """Answer a code request exactly as code_send would, except that nobody ever learns the code.
+
+    For a number that must not get a code while the requester must not learn why (an account already has the
+    number, or none has): the same limits refuse and count the request, and a live code is issued so that
+    guesses at it count and use it up as usual; the number gets ``notice`` instead of the code, or nothing.
+    """
+    _code_issue(
+        phone=phone,
+        purpose=Purpose(purpose),
+        subject=subject,
+        ip=ip,
+        account=account,
+        body=lambda code: notice,
+    )
+
+
+def _code_issue(*, phone: str, purpose: Purpose, subject: str, ip: str | None, account, body) -> None:
     if purpose == Purpose.NOTICE:
         raise ValueError("notices carry no code: use sms_notice_send")
     _check_binding(phone=phone, subject=subject)
@@ -85,16 +116,21 @@ def code_send(
             created_at=now,
             expires_at=now + timedelta(seconds=settings.OTP_CODE_TTL_SECONDS),
         )
+        text = body(code)
         message = SmsMessage.objects.create(
-            phone=phone,
+            # A withheld send keeps only the blind index: it is there to be counted, not delivered.
+            phone=phone if text else "",
             phone_index=index,
-            body=code_message(code=code, purpose=purpose, about=about),
+            body=text,
             purpose=purpose,
             ip_index=ip_index,
             account=account if account is not None and account.pk else None,
+            status=SmsMessage.Status.QUEUED if text else SmsMessage.Status.WITHHELD,
             created_at=now,
         )
-        SendBudgetDay.objects.filter(pk=budget_day.pk).update(sent=F("sent") + 1)
+        # The budget counts what goes out; a withheld send still runs the same statement and queues the same
+        # task (which finds nothing to deliver), so that it takes as long as a real one.
+        SendBudgetDay.objects.filter(pk=budget_day.pk).update(sent=F("sent") + (1 if text else 0))
         # Delivery waits for the commit so that a rolled-back request sends nothing; "robust" keeps a
         # delivery error (the task runs in-process in the embedded default) from failing the request itself.
         transaction.on_commit(lambda: sms_deliver_task.delay(message.pk), robust=True)

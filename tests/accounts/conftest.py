@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from ruanzhu.otp.selectors import latest_code_in_outbox
+from tests.otp.clock import install_clock
 
 
 @pytest.fixture
@@ -22,3 +23,9 @@ def send_code(django_capture_on_commit_callbacks):
         return latest_code_in_outbox(phone_e164)
 
     return send
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Time that moves only when the test says so (waits, windows), instead of sleeping."""
+    return install_clock(monkeypatch)

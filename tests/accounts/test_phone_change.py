@@ -40,11 +40,23 @@ def test_wrong_password_sends_nothing(client, alice):
     assert outbox_messages(NEW_E164).count() == 0
 
 
-def test_number_of_another_account_is_refused(client, alice, password):
-    UserFactory(username="other", phone=NEW)
+def test_number_of_another_account_is_answered_as_free_and_refused_at_the_code(
+    client, alice, password, django_capture_on_commit_callbacks
+):
+    other = UserFactory(username="other", phone=NEW)
     client.force_login(alice)
-    response = client.post(URL, {"action": "send_code", "password": password, "new_phone": NEW})
-    assert response.context["form"].errors["new_phone"] == ["该手机号已注册"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, {"action": "send_code", "password": password, "new_phone": NEW})
+    assert response.status_code == 200 and not response.context["form"].errors
+    (notice,) = outbox_messages(NEW_E164)
+    assert "未发送验证码" in notice.body
+    response = client.post(
+        URL, {"action": "change", "password": password, "new_phone": NEW, "code": "123456"}
+    )
+    assert response.context["form"].errors == {"code": ["验证码不正确，请检查后重新输入。"]}
+    alice.refresh_from_db()
+    other.refresh_from_db()
+    assert (alice.phone, other.phone) == ("+8613800000001", NEW_E164)
 
 
 def test_wrong_code_changes_nothing(client, alice, password, code):

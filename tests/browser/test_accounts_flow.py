@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ruanzhu.accounts.models import User
-from ruanzhu.otp.selectors import latest_code_in_outbox
+from ruanzhu.otp.selectors import latest_code_in_outbox, outbox_messages
 from tests.factories import totp_now
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -84,13 +84,18 @@ def test_institution_signs_up_and_logs_in_on_its_tab(page):
     expect(page.get_by_test_id("account-name")).to_have_text("北京示例软件有限公司")
 
 
-def test_duplicate_phone_is_refused_in_the_browser(page, alice):
+def test_a_registered_phone_gets_the_same_answer_and_its_owner_is_told(page, alice):
+    """Sign-up does not tell a stranger which numbers are registered: it answers as for any number, sends no
+    code, and tells the number's owner that someone tried."""
     page.goto("/accounts/signup/")
     page.get_by_test_id("accept-terms").click()
     page.get_by_test_id("kind-individual").click()
     page.locator("[name=phone]").fill("138 0000 0001")
     page.get_by_test_id("send-code").click()
-    expect(page.get_by_test_id("code-status")).to_have_text("该手机号已注册")
+    expect(page.get_by_test_id("code-status")).to_have_text("验证码已发送至 138****0001，5分钟内有效。")
+    notice = outbox_messages(alice.phone).first()
+    assert notice is not None and "有人尝试用您的手机号注册新账户" in notice.body
+    assert not re.search(r"\d{6}", notice.body)  # no code in it
 
 
 def test_verified_account_passes_立即登记(page, alice, password):
