@@ -183,8 +183,10 @@ def login_view(request):
     tab = request.POST.get("tab") or request.GET.get("tab") or "individual"
     if tab not in KINDS:
         tab = "individual"
-    form = LoginForm(request.POST or None, initial={"identifier": request.GET.get("username", "")})
-    context = {"form": form, "tab": tab}
+    username = request.GET.get("username", "")[:150]
+    form = LoginForm(request.POST or None, initial={"identifier": username})
+    # The tabs keep the username that 去登记 filled in.
+    context = {"form": form, "tab": tab, "username": username}
     if request.method == "POST" and form.is_valid():
         user = authenticate(
             request, identifier=form.cleaned_data["identifier"], password=form.cleaned_data["password"]
