@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ruanzhu.accounts.models import User
+from ruanzhu.notifications.messages import Text
 from ruanzhu.notifications.services import notify
 
 
@@ -17,10 +18,12 @@ def login_wait_notify(*, account_id: int | None) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         notify(
             recipient=account,
-            title=_("登录失败次数过多"),
-            body=_(
-                "您的账户多次登录未成功，新的登录尝试需要等待（最长%(minutes)s分钟），登录过本账户的浏览器不受影响。"
-                "如非本人操作，建议通过“忘记密码”重置密码。"
-            )
-            % {"minutes": max(1, settings.LOGIN_THROTTLE_MAX_DELAY_SECONDS // 60)},
+            title=Text(gettext_noop("登录失败次数过多")),
+            body=Text(
+                gettext_noop(
+                    "您的账户多次登录未成功，新的登录尝试需要等待（最长%(minutes)s分钟），登录过本账户的浏览器不受影响。"
+                    "如非本人操作，建议通过“忘记密码”重置密码。"
+                ),
+                minutes=max(1, settings.LOGIN_THROTTLE_MAX_DELAY_SECONDS // 60),
+            ),
         )

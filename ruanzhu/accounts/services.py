@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.selectors import user_find_by_phone
 from ruanzhu.accounts.throttle import login_throttle_clear
 from ruanzhu.core.phones import phone_index
+from ruanzhu.notifications.messages import Text
 from ruanzhu.notifications.services import notify
 from ruanzhu.otp.models import Purpose
 from ruanzhu.otp.services import (
@@ -208,8 +209,8 @@ def user_phone_change(*, user: User, password: str, new_phone: str, code: str) -
         )
     notify(
         recipient=user,
-        title=_("手机号已更换"),
-        body=_("账户手机号已更换为 %(phone)s。") % {"phone": user.masked_phone},
+        title=Text(gettext_noop("手机号已更换")),
+        body=Text(gettext_noop("账户手机号已更换为 %(phone)s。"), phone=user.masked_phone),
         sms=False,
     )
     return user

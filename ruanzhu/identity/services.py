@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from ruanzhu.accounts.models import User
 from ruanzhu.core.errors import ApplicationError
@@ -27,6 +27,7 @@ from ruanzhu.identity.validators import (
     validate_credit_code,
     validate_id_number,
 )
+from ruanzhu.notifications.messages import Text
 from ruanzhu.notifications.services import notify
 
 CONSENT_VERSION = "2026-11"
@@ -307,9 +308,11 @@ def verification_submit(
             account.save(update_fields=["identity_status"])
         notify(
             recipient=account,
-            title=_("实名认证申请已提交"),
-            body=_("您已提交实名认证申请，我们将在1-3个工作日内审核（预计%(due)s前）。")
-            % {"due": f"{verification.due_date:%Y-%m-%d}"},
+            title=Text(gettext_noop("实名认证申请已提交")),
+            body=Text(
+                gettext_noop("您已提交实名认证申请，我们将在1-3个工作日内审核（预计%(due)s前）。"),
+                due=f"{verification.due_date:%Y-%m-%d}",
+            ),
             link=reverse("identity:status"),
         )
     return verification
@@ -350,8 +353,8 @@ def verification_approve(
         account.save(update_fields=["identity_status"])
         notify(
             recipient=account,
-            title=_("实名认证审核通过"),
-            body=_("您的实名认证已审核通过，现在可以办理软件登记。"),
+            title=Text(gettext_noop("实名认证审核通过")),
+            body=Text(gettext_noop("您的实名认证已审核通过，现在可以办理软件登记。")),
             link=reverse("filings:catalog"),
         )
     return verification
@@ -383,9 +386,11 @@ def verification_reject(
             account.save(update_fields=["identity_status"])
         notify(
             recipient=account,
-            title=_("实名认证审核未通过"),
-            body=_("您的实名认证未通过审核，原因：%(reasons)s。请修改信息后再提交。")
-            % {"reasons": "；".join(reason.clause for reason in reasons)},
+            title=Text(gettext_noop("实名认证审核未通过")),
+            body=Text(
+                gettext_noop("您的实名认证未通过审核，原因：%(reasons)s。请修改信息后再提交。"),
+                reasons="；".join(reason.clause for reason in reasons),
+            ),
             link=reverse("identity:status"),
         )
     return verification
