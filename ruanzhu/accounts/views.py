@@ -1,3 +1,4 @@
+from cryptography.fernet import InvalidToken
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -24,6 +25,7 @@ from ruanzhu.accounts.forms import (
 )
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.throttle import device_cookie_set, login_attempt_failed, wait_message
+from ruanzhu.core.crypto import decrypt_text, encrypt_text
 from ruanzhu.core.http import client_ip
 from ruanzhu.core.masking import mask_phone
 from ruanzhu.otp.services import CodeRejected, SendRefused
@@ -250,7 +252,9 @@ def password_reset_request(request):
         except SendRefused as refusal:
             form.add_error("phone", refusal.message)
         else:
-            request.session[RESET_SESSION_KEY] = phone
+            # Encrypted: a session abandoned half-way keeps no phone number in clear (sessions live in the
+            # database and in Redis).
+            request.session[RESET_SESSION_KEY] = encrypt_text(phone)
             messages.info(
                 request, _("如果该手机号已注册，验证码已发送至 %(phone)s。") % {"phone": mask_phone(phone)}
             )
@@ -259,10 +263,19 @@ def password_reset_request(request):
     return render(request, "accounts/password_reset_request.html", {"form": form}, status=status)
 
 
+def _reset_phone(request) -> str:
+    """Return the phone this session asked a reset code for, or "" if none (or the keys have changed since)."""
+    token = request.session.get(RESET_SESSION_KEY, "")
+    try:
+        return decrypt_text(token) if token else ""
+    except InvalidToken:
+        return ""
+
+
 @require_http_methods(["GET", "POST"])
 def password_reset_confirm(request):
     """Enter the code and a new password; the browser that did it counts as one the owner logged in on."""
-    phone = request.session.get(RESET_SESSION_KEY)
+    phone = _reset_phone(request)
     if not phone:
         return redirect("accounts:password_reset")
     form = PasswordResetForm(request.POST or None)
