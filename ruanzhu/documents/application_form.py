@@ -6,6 +6,7 @@ label/value rows and the form prints them as given.
 
 import datetime
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reportlab.lib.styles import ParagraphStyle
@@ -257,14 +258,18 @@ def _documents_table(documents: tuple[tuple[str, str], ...], styles: DocumentSty
     return _grid(rows, [42 * mm, CONTENT_WIDTH - 42 * mm])
 
 
-def _software_line_parts(data: ApplicationFormData) -> tuple[str, str]:
-    """Return the software name and version from the sections' rows (empty when a form has none)."""
+def software_name_and_version(sections: Iterable[FormSection]) -> tuple[str, str]:
+    """Return the software name and version as a form prints them, from its sections' rows (empty if none)."""
     values: dict[str, str] = {}
-    for section in data.sections:
+    for section in sections:
         for label, value in section.rows:
             values.setdefault(label, value)
     name = next((values[label] for label in SOFTWARE_NAME_LABELS if values.get(label)), "")
     return name, values.get(VERSION_LABEL, "")
+
+
+def _software_line_parts(data: ApplicationFormData) -> tuple[str, str]:
+    return software_name_and_version(data.sections)
 
 
 def _signature_page(data: ApplicationFormData, styles: DocumentStyles) -> list[Flowable]:

@@ -12,13 +12,13 @@ from ruanzhu.documents.application_form import (
     application_form_pdf,
 )
 from ruanzhu.filings.definitions import definition_for
-from ruanzhu.filings.models import Filing
+from ruanzhu.filings.models import Filing, FormVersion
 from ruanzhu.filings.services.versions import confirming_parties
 
 
-def verification_url(filing: Filing) -> str:
-    """Return the address of the form's public check, printed as its QR code."""
-    return settings.SITE_URL + reverse("filings:form_verify", args=[filing.flow_number])
+def verification_url(filing: Filing, version: FormVersion) -> str:
+    """Return the address of the public check of the filing's form ``version``, printed as its QR code."""
+    return settings.SITE_URL + reverse("filings:form_verify", args=[filing.flow_number, version.token])
 
 
 def _agent_block(filing: Filing) -> AgentBlock | None:
@@ -36,8 +36,9 @@ def _agent_block(filing: Filing) -> AgentBlock | None:
     )
 
 
-def application_form_for(filing: Filing) -> bytes:
-    """Render the filing's form with its signature page, as its owners confirmed it."""
+def application_form_for(filing: Filing, *, version: FormVersion) -> bytes:
+    """Render the form of ``version``, the filing's current one, with its signature page, as its owners confirmed
+    it."""
     definition = definition_for(filing.service)
     confirmations = {
         confirmation.party_id: confirmation.confirmed_at
@@ -71,7 +72,7 @@ def application_form_for(filing: Filing) -> bytes:
             ),
             parties_title=str(definition.party_label),
             agent=_agent_block(filing),
-            verification_url=verification_url(filing),
+            verification_url=verification_url(filing, version),
             documents=tuple(
                 (
                     str(definition.document(document.kind).label),

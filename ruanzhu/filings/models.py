@@ -4,6 +4,8 @@ What differs between services lives in their service definitions (ruanzhu.filing
 detail fields (kept in ``Filing.details``, which holds form data only), the wizard steps, the party roles and the required documents.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -202,6 +204,11 @@ class FilingDocument(models.Model):
         return not self.problems
 
 
+def new_form_token() -> str:
+    """Return a random, URL-safe token for the QR code of a form version's verification page."""
+    return secrets.token_urlsafe(18)
+
+
 class FormVersion(models.Model):
     """One version of a filing's form, frozen when it was put to the parties: its content and fingerprint.
 
@@ -233,6 +240,11 @@ class FormVersion(models.Model):
     # The signed signature page uploaded for this version (required of a version made by a 补正).
     signature_page_sha256 = models.CharField(max_length=64, blank=True)
     signed_at = models.DateTimeField(_("签章页上传时间"), null=True, blank=True)
+    # Printed in the form's QR code: whoever holds the paper form may see its verification page, and nobody can
+    # reach that page by counting through flow numbers.
+    token = models.CharField(max_length=32, unique=True, default=new_form_token, editable=False)
+    # When this version's form was rendered: the 出表时间 printed on it (empty for a version never rendered).
+    rendered_at = models.DateTimeField(_("出表时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("申请表版本")

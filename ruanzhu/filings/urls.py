@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from ruanzhu.filings import views
 
@@ -32,5 +32,15 @@ urlpatterns = [
     path("filings/<int:pk>/signature-page/", views.signature_page, name="signature_page"),
     path("filings/<int:pk>/submit/", views.submit, name="submit"),
     path("filings/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
-    path("forms/<str:flow_number>/", views.form_verify, name="form_verify"),
+    # The QR code of an issued form: its flow number and its version's token (URL-safe base64).
+    re_path(
+        r"^forms/(?P<flow_number>[A-Za-z0-9]{1,20})/(?P<token>[A-Za-z0-9_-]{1,64})/$",
+        views.form_verify,
+        name="form_verify",
+    ),
+    re_path(
+        r"^forms/(?P<flow_number>[A-Za-z0-9]{1,20})/$",
+        views.form_verify_without_token,
+        name="form_verify_without_token",
+    ),
 ]

@@ -33,7 +33,8 @@ from tests.documents.pdfread import flat_text, pages_text, rasterise, text_fragm
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 FLOW_NUMBER = "R1120261128000042"
 FINGERPRINT = "8f3a61c2d94be07f" + "5d1e" * 12
-VERIFY_URL = f"https://ruanzhu.example.cn/filings/verify/{FLOW_NUMBER}?f=8f3a61c2"
+# As forms_pdf.verification_url makes it: the flow number and the form version's token.
+VERIFY_URL = f"https://ruanzhu.example.cn/services/forms/{FLOW_NUMBER}/h0Zc4w2Qm9Xr7Tn1Lb5Vk8Ps/"
 MAIN_FUNCTIONS = (
     "本软件是面向中小企业的合同管理平台，"
     + "".join(
@@ -264,7 +265,7 @@ def test_other_services_print_their_own_parties_and_rows():
         ),
         parties_title="合同当事人",
         agent=None,
-        verification_url="https://ruanzhu.example.cn/filings/verify/R2120261128000003",
+        verification_url="https://ruanzhu.example.cn/services/forms/R2120261128000003/Jd3Kq8Xw1Mn5Rt7Vb2Lc9Hs4/",
     )
 
     pdf = application_form_pdf(contract)

@@ -9,7 +9,7 @@ from ruanzhu.core.masking import mask_phone
 from ruanzhu.filings.access import mandate_of
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.forms_pdf import application_form_for
-from ruanzhu.filings.models import Confirmation, DailySequence, Filing, FilingParty
+from ruanzhu.filings.models import Confirmation, DailySequence, Filing, FilingParty, FormVersion
 from ruanzhu.filings.services.agency import agent_block_store, mandate_not_in_force_error
 from ruanzhu.filings.services.common import FilingError, lock, move, require_editable
 from ruanzhu.filings.services.parties import invitation_problems, parties_refresh
@@ -192,6 +192,12 @@ def _confirm(*, filing: Filing, party: FilingParty, by, via: str, version: int) 
     with transaction.atomic():
         filing = lock(filing)
         current = version_current(filing)
+        if (
+            current is not None
+            and current.number == version
+            and current.confirmations.filter(party=party).exists()
+        ):
+            return filing  # confirmed already: a double click or a retried request, perhaps the one that issued it
         if not awaits_confirmation(filing) or current is None or current.number != version:
             raise FilingError(_("申请内容已修改，请重新出申请表。"))
         if filing.agent_id and mandate_of(filing) is None:
@@ -205,11 +211,11 @@ def _confirm(*, filing: Filing, party: FilingParty, by, via: str, version: int) 
         if not pending_parties(filing, current).exists():
             version_mark_confirmed(current)
             if filing.status == Status.AWAITING_CODES:
-                _issue(filing, by=by)
+                _issue(filing, current, by=by)
             else:
                 # A 补正's version: the form is rendered again for its new signature page; the 补正 is answered
                 # once that page is uploaded (examination.services.corrections).
-                form_render(filing)
+                form_render(filing, current)
                 filing.save()
     return filing
 
@@ -225,16 +231,18 @@ def flow_number_next(*, service: str) -> str:
     return f"{service}{day:%Y%m%d}{sequence.last:06d}"
 
 
-def form_render(filing: Filing) -> None:
+def form_render(filing: Filing, version: FormVersion) -> None:
     """Render and store the form of the filing's current version (the caller saves the filing)."""
     if not filing.flow_number:
         filing.flow_number = flow_number_next(service=filing.service)
     filing.form_issued_at = timezone.now()
-    pdf = application_form_for(filing)
+    version.rendered_at = filing.form_issued_at
+    version.save(update_fields=["rendered_at"])
+    pdf = application_form_for(filing, version=version)
     filing.form_storage_name = store_private_file(content=pdf, folder="forms", suffix=".pdf")
 
 
-def _issue(filing: Filing, *, by) -> None:
-    form_render(filing)
+def _issue(filing: Filing, version: FormVersion, *, by) -> None:
+    form_render(filing, version)
     move(filing, Status.FORM_ISSUED, by=by)
     filing.save()

@@ -6,17 +6,24 @@ the same again (A → B → A). A confirmation counts for the version it was giv
 from a version every confirming party confirmed (``require_confirmed_version``).
 """
 
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from ruanzhu.core.review import ReviewError
+from ruanzhu.documents.application_form import (
+    FINGERPRINT_PRINTED,
+    FormSection,
+    software_name_and_version,
+)
 from ruanzhu.filings.definitions import definition_for
-from ruanzhu.filings.models import Filing, FilingParty, FormVersion, PartyRole
+from ruanzhu.filings.models import Filing, FilingParty, FormVersion, PartyRole, new_form_token
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
 from ruanzhu.filings.states import Status
 
@@ -245,3 +252,58 @@ def form_versions_for_examiner(filing: Filing) -> list[dict]:
             }
         )
     return list(reversed(rows))
+
+
+# --- The public check of a printed form ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PrintedForm:
+    """What a rendered form version printed, for whoever holds the paper to compare: nothing of the filing's state
+    and nothing of its parties."""
+
+    flow_number: str
+    title: str
+    software_name: str
+    software_version: str
+    issued_at: datetime.datetime
+    fingerprint: str
+
+
+# Compared against when no version has the token: an unknown flow number and a wrong token cost the same work.
+_NO_VERSION_TOKEN = new_form_token()
+
+
+def version_to_verify(*, flow_number: str, token: str) -> FormVersion | None:
+    """Return the rendered form version whose QR code holds ``token``, if it is one of ``flow_number``; else None.
+
+    The version is looked up by its token alone, so that the query is the same whatever the flow number, and
+    both values are then compared in constant time, found or not.
+    """
+    version = (
+        FormVersion.objects.select_related("filing")
+        .filter(token=token, rendered_at__isnull=False)
+        .only("token", "fingerprint", "content", "rendered_at", "filing__service", "filing__flow_number")
+        .first()
+    )
+    expected_token = version.token if version else _NO_VERSION_TOKEN
+    expected_flow_number = (version.filing.flow_number or "") if version else _NO_VERSION_TOKEN
+    token_matches = constant_time_compare(token, expected_token)
+    flow_number_matches = constant_time_compare(flow_number, expected_flow_number)
+    return version if version is not None and token_matches and flow_number_matches else None
+
+
+def printed_form(version: FormVersion) -> PrintedForm:
+    """Return what the form of a rendered ``version`` printed on its first page."""
+    filing = version.filing
+    definition = definition_for(filing.service)
+    sections = definition.form_sections(version.content.get("details") or {})
+    name, software_version = software_name_and_version(
+        FormSection(title, tuple(rows)) for title, rows in sections
+    )
+    return PrintedForm(
+        flow_number=filing.flow_number,
+        title=definition.form_title,
+        software_name=name,
+        software_version=software_version,
+        issued_at=version.rendered_at,
+        fingerprint=version.fingerprint[:FINGERPRINT_PRINTED],
+    )
