@@ -23,6 +23,8 @@ class Filing(ReviewItem):
     """An application for one service, from the first draft to the decision."""
 
     TRANSITIONS = TRANSITIONS
+    # A submitted filing that an examiner has claimed is being accepted, no longer waiting.
+    CLAIMED_LABELS = {Status.SUBMITTED: _("受理中")}
 
     # The offered services come from the registry of service definitions (ruanzhu.filings.definitions).
     service = models.CharField(_("业务"), max_length=3, choices=service_choices)

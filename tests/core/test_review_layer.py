@@ -207,6 +207,16 @@ def test_a_claimed_verification_is_shown_as_being_reviewed_in_the_queue_and_on_i
         assert "待审核</td>" not in html and 'data-testid="review-status">待审核' not in html
 
 
+def test_a_claimed_filing_is_shown_as_being_accepted(client, alice, examiner):
+    filing = make_filing(alice)
+    assert filing.status_label == "待受理"
+    item_claim(item=filing, by=examiner)
+    staff_session(client, examiner)
+    queue = client.get(reverse("examination:queue")).content.decode()
+    page = client.get(reverse("examination:detail", args=[filing.pk])).content.decode()
+    assert "<td>受理中</td>" in queue and 'data-testid="filing-status">受理中' in page
+
+
 def test_examination_figures_change_with_a_decision_and_a_claim_not_when_the_cache_expires(
     alice, examiner, django_capture_on_commit_callbacks
 ):
