@@ -26,6 +26,10 @@ class Env:
                 raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {exc.strerror}") from exc
         return None
 
+    def is_set(self, name: str) -> bool:
+        """Return whether ``name`` (or ``<NAME>_FILE``) is given, even as 0 or empty, rather than defaulted."""
+        return self._raw(name) is not None
+
     def str(self, name: str, default: str) -> str:
         value = self._raw(name)
         return default if value is None else value

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that its headers reach every response, static files and refusals included.
+    "ruanzhu.core.middleware.BrowserPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -184,6 +186,11 @@ for _name, _value in {
 PROXY_COUNT = env.int("PROXY_COUNT", 0)
 if PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"PROXY_COUNT must be 0 or more; got {PROXY_COUNT}.")
+# Production states the number, 0 included: a wrong default would make every per-address limit site-wide.
+if PRODUCTION and not env.is_set("PROXY_COUNT"):
+    raise ImproperlyConfigured(
+        "PROXY_COUNT must be set in production: the number of reverse proxies in front (0 for none)."
+    )
 
 OTP_TOTP_ISSUER = "Ruanzhu 软著"
 
@@ -194,12 +201,25 @@ OTP_SEND_LIMITS_PER_PHONE = env.str("OTP_SEND_LIMITS_PER_PHONE", "1/60,5/3600,10
 OTP_SEND_LIMITS_PER_IP = env.str("OTP_SEND_LIMITS_PER_IP", "20/3600,50/86400")
 OTP_SEND_LIMITS_PER_ACCOUNT = env.str("OTP_SEND_LIMITS_PER_ACCOUNT", "10/3600,20/86400")
 OTP_DAILY_BUDGET = env.int("OTP_DAILY_BUDGET", 100_000)
-SMS_BACKEND = env.str("SMS_BACKEND", "ruanzhu.otp.backends.OutboxBackend")
+SMS_OUTBOX_BACKEND = "ruanzhu.otp.backends.OutboxBackend"
+SMS_HTTP_BACKEND = "ruanzhu.otp.backends.HttpProviderBackend"
+SMS_BACKEND = env.str("SMS_BACKEND", SMS_OUTBOX_BACKEND)
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", "")
 SMS_HTTP_KEY_ID = env.str("SMS_HTTP_KEY_ID", "")
 SMS_HTTP_SECRET = env.secret("SMS_HTTP_SECRET", dev_default="", required=False)
 SMS_HTTP_SIGN_NAME = env.str("SMS_HTTP_SIGN_NAME", "软著登记")
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", 5.0)
+# Production sends real text messages: the outbox would swallow every code without a word.
+if PRODUCTION and SMS_BACKEND in ("", SMS_OUTBOX_BACKEND):
+    raise ImproperlyConfigured(
+        f"SMS_BACKEND must name a real SMS gateway in production (such as {SMS_HTTP_BACKEND}), not the outbox."
+    )
+if (
+    PRODUCTION
+    and SMS_BACKEND == SMS_HTTP_BACKEND
+    and not (SMS_HTTP_URL and SMS_HTTP_KEY_ID and SMS_HTTP_SECRET)
+):
+    raise ImproperlyConfigured("SMS_HTTP_URL, SMS_HTTP_KEY_ID and SMS_HTTP_SECRET must be set in production.")
 # Transient delivery failures (timeouts, 5xx) are retried this many times, after 10 s, 20 s, 40 s ...
 SMS_DELIVERY_MAX_RETRIES = env.int("SMS_DELIVERY_MAX_RETRIES", 3)
 SMS_DELIVERY_RETRY_DELAY_SECONDS = env.int("SMS_DELIVERY_RETRY_DELAY_SECONDS", 10)
@@ -257,6 +277,13 @@ if env.str("AWS_STORAGE_BUCKET_NAME", ""):
             "file_overwrite": False,
         },
     }
+# Uploads: a view states its limit (ruanzhu.core.uploads.upload_limit) and the first handler stops reading a
+# request at the first byte past it; a file that passes is kept in memory up to 5 MB, on disk beyond.
+FILE_UPLOAD_HANDLERS = [
+    "ruanzhu.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
@@ -327,7 +354,10 @@ CERTIFICATE_SIGNING_KEY_FILE = env.str("CERTIFICATE_SIGNING_KEY_FILE", "")
 CERTIFICATE_SIGNING_CERT_FILE = env.str("CERTIFICATE_SIGNING_CERT_FILE", "")
 CELERY_BEAT_SCHEDULE = {
     "corrections-expire": {"task": "ruanzhu.examination.tasks.corrections_expire_task", "schedule": 3600.0},
-    "login-throttles-purge": {"task": "ruanzhu.accounts.tasks.login_throttles_purge_task", "schedule": 86400.0},
+    "login-throttles-purge": {
+        "task": "ruanzhu.accounts.tasks.login_throttles_purge_task",
+        "schedule": 86400.0,
+    },
 }
 
 # --- Working days -----------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from ruanzhu.agents.forms import DashboardFilterForm, LetterUploadForm, MandateP
 from ruanzhu.agents.letters import mandate_letter_pdf
 from ruanzhu.agents.models import Mandate
 from ruanzhu.core.files import private_file_response, read_private_file
+from ruanzhu.core.uploads import upload_limit, upload_refusal
 
 FILINGS_PER_PAGE = 50
 
@@ -129,11 +130,16 @@ def signed_letter(request, pk: int):
     )
 
 
+@upload_limit(services.LETTER_MAX_BYTES)
 @login_required
 @require_POST
 def upload_letter(request, pk: int):
     """Upload the signed 委托书 (PDF or photo)."""
     mandate = selectors.mandate_for_party(user=request.user, pk=pk)
+    refusal = upload_refusal(request)
+    if refusal:
+        messages.error(request, refusal)
+        return _back(request, mandate)
     form = LetterUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("请选择要上传的文件。"))

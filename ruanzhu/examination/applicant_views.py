@@ -1,6 +1,5 @@
 """The applicant's side of examination: answering a 补正 and downloading the certificate."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,9 +11,10 @@ from ruanzhu.accounts.decorators import applicant_required
 from ruanzhu.core.files import private_file_response
 from ruanzhu.core.http import client_ip
 from ruanzhu.core.review import ReviewError
+from ruanzhu.core.uploads import upload_limit, upload_refusal
 from ruanzhu.examination import services
 from ruanzhu.examination.forms import CorrectionForm, step_fields
-from ruanzhu.filings.definitions import definition_for
+from ruanzhu.filings.definitions import definition_for, definitions
 from ruanzhu.filings.forms import CodeForm
 from ruanzhu.filings.selectors import Purpose, filing_for, may
 from ruanzhu.filings.services import FilingError
@@ -28,7 +28,10 @@ def _document_labels(filing, kinds: list[str]) -> list[tuple[str, str]]:
 
 
 def _posted(request, filing, correction, form) -> tuple[dict, dict, str]:
-    """Return (fields, documents, error) of the post; fields not asked for are passed on to be refused."""
+    """Return (fields, documents, error) of the post; items not asked for are passed on to be refused."""
+    refusal = upload_refusal(request)
+    if refusal:
+        return {}, {}, refusal
     fields = form.raw_fields()
     allowed = set(correction.fields)
     for name in step_fields(filing):
@@ -38,13 +41,18 @@ def _posted(request, filing, correction, form) -> tuple[dict, dict, str]:
     for name, upload in request.FILES.items():
         if not name.startswith("document_"):
             continue
-        if upload.size > settings.FILING_UPLOAD_MAX_BYTES:
-            limit = settings.FILING_UPLOAD_MAX_BYTES / 1024 / 1024
-            return {}, {}, _("文件不能超过%(size)s。") % {"size": f"{limit:g}MB"}
-        documents[name.removeprefix("document_")] = (upload.read(), upload.name)
+        kind = name.removeprefix("document_")
+        # A document not asked for is refused as a whole; its content is not worth reading.
+        documents[kind] = (upload.read() if kind in correction.documents else b"", upload.name)
     return fields, documents, ""
 
 
+def _correction_files(**url_kwargs) -> int:
+    """Return the most documents a 补正 can ask for: every document of the largest service."""
+    return max(len(definition.documents) for definition in definitions())
+
+
+@upload_limit("FILING_UPLOAD_MAX_BYTES", files=_correction_files)
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def correction(request, pk: int):
@@ -140,18 +148,16 @@ def correction_codes(request, pk: int):
     return redirect("examination_applicant:correction", pk=pk)
 
 
+@upload_limit("FILING_UPLOAD_MAX_BYTES")
 @applicant_required
 @require_POST
 def correction_signature_page(request, pk: int):
     """Upload the signed signature page of a correction's new version; the correction is then submitted."""
     filing = filing_for(request.user, pk=pk, purpose=Purpose.CORRECT)
+    refusal = upload_refusal(request)
     upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, _("请选择要上传的签章页文件。"))
-        return redirect("examination_applicant:correction", pk=pk)
-    if upload.size > settings.FILING_UPLOAD_MAX_BYTES:
-        limit = settings.FILING_UPLOAD_MAX_BYTES / 1024 / 1024
-        messages.error(request, _("文件不能超过%(size)s。") % {"size": f"{limit:g}MB"})
+    if refusal or upload is None:
+        messages.error(request, refusal or _("请选择要上传的签章页文件。"))
         return redirect("examination_applicant:correction", pk=pk)
     try:
         services.correction_signature_page_upload(

@@ -11,6 +11,7 @@ from ruanzhu.accounts.decorators import identity_applicant_required
 from ruanzhu.accounts.forms import apply_validation_error
 from ruanzhu.core import divisions
 from ruanzhu.core.files import private_file_response, read_private_file
+from ruanzhu.core.uploads import upload_limit, upload_refusal
 from ruanzhu.identity import services
 from ruanzhu.identity.forms import (
     IdentityForm,
@@ -208,6 +209,7 @@ def step3(request):
     )
 
 
+@upload_limit("IDENTITY_UPLOAD_MAX_BYTES")
 @identity_applicant_required
 @require_POST
 def upload(request, slot: str):
@@ -217,10 +219,8 @@ def upload(request, slot: str):
         return redirect("identity:status")
     verification = _opened(request, verification)
     form = UploadForm(request.POST, request.FILES)
-    error = None
-    if not form.is_valid():
-        error = _("请选择要上传的文件。")
-    else:
+    error = upload_refusal(request) or (None if form.is_valid() else _("请选择要上传的文件。"))
+    if error is None:
         upload_file = form.cleaned_data["file"]
         try:
             services.verification_upload(verification=verification, slot=slot, data=upload_file.read())

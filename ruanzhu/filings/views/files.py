@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ruanzhu.accounts.decorators import applicant_required
 from ruanzhu.core.files import private_file_response, read_private_file
-from ruanzhu.filings.definitions import definition_for
+from ruanzhu.core.uploads import upload_limit, upload_refusal
+from ruanzhu.filings.definitions import definition_for, definitions
 from ruanzhu.filings.forms import UploadForm
 from ruanzhu.filings.selectors import Purpose, filing_for, mandate_letter_of
 from ruanzhu.filings.services.documents import filing_upload_document, signature_page_upload
@@ -21,18 +22,30 @@ from ruanzhu.filings.views.common import REFUSALS, document_slots, note_voided, 
 FORM_VALID = frozenset(Status) - {Status.DRAFT, Status.AWAITING_CODES}
 
 
+def _document_max_bytes(*, kind: str, **url_kwargs) -> int:
+    """Return the largest file any service accepts as a document of ``kind``; each service checks its own."""
+    limits = [
+        getattr(settings, spec.max_bytes_setting)
+        for definition in definitions()
+        for spec in definition.documents
+        if spec.kind == kind
+    ]
+    return max(limits, default=settings.FILING_UPLOAD_MAX_BYTES)
+
+
 def _read_upload(request) -> tuple[bytes | None, str, str]:
-    """Return (content, file name, error) of the posted file, refusing an oversized one before reading it."""
+    """Return (content, file name, error) of the posted file; an oversized one was refused as it streamed in."""
+    refusal = upload_refusal(request)
+    if refusal:
+        return None, "", refusal
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return None, "", form.errors["file"][0]
     upload = form.cleaned_data["file"]
-    limit = settings.FILING_UPLOAD_MAX_BYTES
-    if upload.size > limit:
-        return None, upload.name, _("文件不能超过%(size)s。") % {"size": f"{limit / 1024 / 1024:g}MB"}
     return upload.read(), upload.name, ""
 
 
+@upload_limit(_document_max_bytes)
 @applicant_required
 @require_POST
 def upload(request, pk: int, kind: str):
@@ -102,6 +115,7 @@ def form_pdf(request, pk: int):
     )
 
 
+@upload_limit("FILING_UPLOAD_MAX_BYTES")
 @applicant_required
 @require_POST
 def signature_page(request, pk: int):

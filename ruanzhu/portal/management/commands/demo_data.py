@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from ruanzhu.portal.demo import DEMO_PASSWORD, demo_accounts_ensure
 
@@ -8,6 +8,12 @@ class Command(BaseCommand):
     help = "Create the demo accounts (idempotent) and print how to log in with them."
 
     def handle(self, *args, **options):
+        # The demo accounts, staff included, share a password anyone can read in the source: open doors.
+        if settings.PRODUCTION:
+            raise CommandError(
+                "demo_data is refused in production (RUANZHU_ENVIRONMENT=production): its accounts share a "
+                "password published in the source code. Nothing was changed."
+            )
         logins = demo_accounts_ensure()
         self.stdout.write(self.style.MIGRATE_HEADING(f"Demo accounts (password for all: {DEMO_PASSWORD})"))
         for login in logins:
