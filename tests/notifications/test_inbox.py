@@ -107,3 +107,23 @@ def test_title_and_body_cannot_give_one_parameter_two_values(alice):
             title=Text(gettext_noop("%(title)s"), title="a"),
             body=Text(gettext_noop("%(title)s"), title="b"),
         )
+
+
+def test_a_label_given_as_a_parameter_is_translated_with_the_message(client, alice):
+    from django.conf import settings
+    from django.utils.translation import gettext_lazy, gettext_noop
+
+    from ruanzhu.notifications.messages import Text
+
+    notify(
+        recipient=alice,
+        title=Text(gettext_noop("%(role)s邀请"), role=gettext_lazy("计算机软件著作权登记申请")),
+        body="x",
+        sms=False,
+        email=False,
+    )
+    client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("notifications:inbox")).content.decode()
+    assert "计算机软件著作权登记申请" not in english
+    assert "Application for computer software copyright registration" in english

@@ -2,11 +2,13 @@
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ruanzhu.core.review import ReviewError
 from ruanzhu.examination.services.common import notify_parties, transition
 from ruanzhu.filings.models import Filing
 from ruanzhu.filings.states import Status
+from ruanzhu.notifications.messages import Text
 
 
 @transaction.atomic
@@ -15,9 +17,12 @@ def filing_accept(*, filing: Filing, by) -> Filing:
     filing = transition(filing, Status.ACCEPTED, by=by, note=_("材料齐全，予以受理。"))
     notify_parties(
         filing,
-        title=_("受理通知"),
-        body=_("%(title)s（流水号%(flow)s）已受理，进入审查。")
-        % {"title": filing.title, "flow": filing.flow_number},
+        title=Text(gettext_noop("受理通知")),
+        body=Text(
+            gettext_noop("%(title)s（流水号%(flow)s）已受理，进入审查。"),
+            title=filing.title,
+            flow=filing.flow_number,
+        ),
     )
     return filing
 
@@ -30,9 +35,13 @@ def filing_reject_acceptance(*, filing: Filing, by, reason: str) -> Filing:
     filing = transition(filing, Status.NOT_ACCEPTED, by=by, note=reason.strip())
     notify_parties(
         filing,
-        title=_("不予受理通知"),
-        body=_("%(title)s（流水号%(flow)s）不予受理：%(reason)s")
-        % {"title": filing.title, "flow": filing.flow_number, "reason": reason.strip()},
+        title=Text(gettext_noop("不予受理通知")),
+        body=Text(
+            gettext_noop("%(title)s（流水号%(flow)s）不予受理：%(reason)s"),
+            title=filing.title,
+            flow=filing.flow_number,
+            reason=reason.strip(),
+        ),
     )
     return filing
 

@@ -4,10 +4,11 @@ from django.urls import reverse
 
 from ruanzhu.core.review import item_lock, item_transition
 from ruanzhu.filings.models import Filing
+from ruanzhu.notifications.messages import Text
 from ruanzhu.notifications.services import notify
 
 
-def notify_parties(filing: Filing, *, title: str, body: str, sms: bool = True) -> None:
+def notify_parties(filing: Filing, *, title: Text, body: Text, sms: bool = True) -> None:
     link = reverse("filings:detail", args=[filing.pk])
     for account in filing.people_to_tell():
         notify(recipient=account, title=title, body=body, link=link, sms=sms)

@@ -4,6 +4,7 @@ from collections.abc import Collection
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ruanzhu.core.files import read_private_file, store_private_file
 from ruanzhu.core.models import ReasonCode
@@ -16,6 +17,7 @@ from ruanzhu.filings.definitions import Approval, definition_for
 from ruanzhu.filings.models import Filing
 from ruanzhu.filings.services.versions import require_confirmed_version
 from ruanzhu.filings.states import Status
+from ruanzhu.notifications.messages import Text
 
 
 def certificate_issue(*, filing: Filing, approval: Approval) -> Certificate:
@@ -56,13 +58,15 @@ def filing_register(*, filing: Filing, by, checked: Collection[str]) -> Filing:
     certificate = certificate_issue(filing=filing, approval=definition.approve(filing, by))
     notify_parties(
         filing,
-        title=_("登记通知"),
-        body=_("%(title)s已登记，登记号%(number)s，证书号%(certificate)s。可在“我的申请”中下载电子证书。")
-        % {
-            "title": filing.title,
-            "number": certificate.registration.registration_number,
-            "certificate": certificate.certificate_number,
-        },
+        title=Text(gettext_noop("登记通知")),
+        body=Text(
+            gettext_noop(
+                "%(title)s已登记，登记号%(number)s，证书号%(certificate)s。可在“我的申请”中下载电子证书。"
+            ),
+            title=filing.title,
+            number=certificate.registration.registration_number,
+            certificate=certificate.certificate_number,
+        ),
     )
     return filing
 
@@ -77,9 +81,13 @@ def filing_refuse(*, filing: Filing, by, ground: ReasonCode, note: str = "") -> 
     filing = transition(filing, Status.REFUSED, by=by, note=f"{ground.label}{'：' + note if note else ''}")
     notify_parties(
         filing,
-        title=_("不予登记通知"),
-        body=_("%(title)s（流水号%(flow)s）不予登记：%(ground)s。")
-        % {"title": filing.title, "flow": filing.flow_number, "ground": ground.clause},
+        title=Text(gettext_noop("不予登记通知")),
+        body=Text(
+            gettext_noop("%(title)s（流水号%(flow)s）不予登记：%(ground)s。"),
+            title=filing.title,
+            flow=filing.flow_number,
+            ground=ground.clause,
+        ),
     )
     return filing
 

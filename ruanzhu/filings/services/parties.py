@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ruanzhu.accounts.models import User
 from ruanzhu.core.masking import mask_phone, mask_username
@@ -20,6 +21,7 @@ from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.models import Filing, FilingParty, PartyRole
 from ruanzhu.filings.services.common import FilingError, content_changed, lock, require_editable
 from ruanzhu.identity.selectors import verified_identity_of
+from ruanzhu.notifications.messages import Text
 from ruanzhu.notifications.services import notify
 
 USERNAME_MAX_LENGTH = 30
@@ -143,17 +145,17 @@ def owner_add(*, filing: Filing, by: User, identifier: str, role: str = PartyRol
     definition = definition_for(filing.service)
     notify(
         recipient=account,
-        title=_("%(role)s邀请") % {"role": party.get_role_display()},
-        body=_(
-            "%(inviter)s邀请您作为《%(software)s》（%(service)s）的%(role)s。请登录账户，在“我的邀请”中接受或拒绝；"
-            "接受前申请人看不到您的姓名和证件信息。"
-        )
-        % {
-            "inviter": inviter_name(filing),
-            "software": _software(filing),
-            "service": definition.title,
-            "role": party.get_role_display(),
-        },
+        title=Text(gettext_noop("%(role)s邀请"), role=PartyRole(party.role).label),
+        body=Text(
+            gettext_noop(
+                "%(inviter)s邀请您作为《%(software)s》（%(service)s）的%(role)s。请登录账户，在“我的邀请”中接受或拒绝；"
+                "接受前申请人看不到您的姓名和证件信息。"
+            ),
+            inviter=inviter_name(filing),
+            software=_software(filing),
+            service=definition.title,
+            role=PartyRole(party.role).label,
+        ),
         link=reverse("filings:invitations"),
     )
     return invited_as
@@ -182,14 +184,14 @@ def invitation_accept(*, party: FilingParty, by: User) -> FilingParty:
     content_changed(filing, by=by)
     notify(
         recipient=filing.filer,
-        title=_("邀请已接受"),
-        body=_("%(name)s（%(invited_as)s）已接受邀请，成为《%(software)s》的%(role)s。")
-        % {
-            "name": party.name,
-            "invited_as": party.invited_as,
-            "software": _software(filing),
-            "role": party.get_role_display(),
-        },
+        title=Text(gettext_noop("邀请已接受")),
+        body=Text(
+            gettext_noop("%(name)s（%(invited_as)s）已接受邀请，成为《%(software)s》的%(role)s。"),
+            name=party.name,
+            invited_as=party.invited_as,
+            software=_software(filing),
+            role=PartyRole(party.role).label,
+        ),
         link=reverse("filings:detail", args=[filing.pk]),
         sms=False,
     )
@@ -204,9 +206,13 @@ def invitation_decline(*, party: FilingParty, by: User) -> FilingParty:
     party.save(update_fields=["status"])
     notify(
         recipient=filing.filer,
-        title=_("邀请已拒绝"),
-        body=_("%(invited_as)s拒绝了成为《%(software)s》%(role)s的邀请。请移除后再出申请表。")
-        % {"invited_as": party.invited_as, "software": _software(filing), "role": party.get_role_display()},
+        title=Text(gettext_noop("邀请已拒绝")),
+        body=Text(
+            gettext_noop("%(invited_as)s拒绝了成为《%(software)s》%(role)s的邀请。请移除后再出申请表。"),
+            invited_as=party.invited_as,
+            software=_software(filing),
+            role=PartyRole(party.role).label,
+        ),
         link=reverse("filings:detail", args=[filing.pk]),
         sms=False,
     )

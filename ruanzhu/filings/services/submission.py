@@ -4,6 +4,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.models import Filing
@@ -11,6 +12,7 @@ from ruanzhu.filings.services.common import FilingError, lock, move
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
 from ruanzhu.filings.services.versions import version_current
 from ruanzhu.filings.states import DECIDED, WITHDRAWABLE, Status
+from ruanzhu.notifications.messages import Text
 from ruanzhu.notifications.services import notify
 
 
@@ -44,9 +46,12 @@ def filing_submit(*, filing: Filing, by) -> Filing:
             # An owner of record hears by text message too: the application changes their record.
             notify(
                 recipient=party.account,
-                title=_("登记申请已提交"),
-                body=_("%(title)s（流水号%(flow)s）已提交，等待受理。")
-                % {"title": filing.title, "flow": filing.flow_number},
+                title=Text(gettext_noop("登记申请已提交")),
+                body=Text(
+                    gettext_noop("%(title)s（流水号%(flow)s）已提交，等待受理。"),
+                    title=filing.title,
+                    flow=filing.flow_number,
+                ),
                 link=reverse("filings:detail", args=[filing.pk]),
                 sms=bool(record_role) and party.role == record_role,
             )
@@ -68,9 +73,13 @@ def filing_withdraw(*, filing: Filing, by, reason: str = "") -> Filing:
             for account in filing.people_to_tell():
                 notify(
                     recipient=account,
-                    title=_("登记申请已撤回"),
-                    body=_("%(title)s（流水号%(flow)s）已由%(filer)s撤回。")
-                    % {"title": filing.title, "flow": filing.flow_number, "filer": by.display_name},
+                    title=Text(gettext_noop("登记申请已撤回")),
+                    body=Text(
+                        gettext_noop("%(title)s（流水号%(flow)s）已由%(filer)s撤回。"),
+                        title=filing.title,
+                        flow=filing.flow_number,
+                        filer=by.display_name,
+                    ),
                     link=reverse("filings:detail", args=[filing.pk]),
                 )
     return filing
