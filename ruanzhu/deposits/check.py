@@ -6,10 +6,13 @@ import os
 import re
 import statistics
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf import PageObject, PdfReader
 
+from ruanzhu.core.pdfs import PdfRejected, pdf_intake
+
+from .errors import DepositError
 from .layout import LINES_PER_PAGE
 from .pdftext import TextLine, black_boxes, has_image, text_lines
 
@@ -117,6 +120,19 @@ def _redacted_lines(boxes: list[tuple[float, float, float, float]], leading: flo
     return sum(max(1, round(height / leading)) for _, _, width, height in boxes if width > 20 and height > 4)
 
 
+def _read_page(page: PageObject, index: int, *, kind: str, expected: str) -> PageReport:
+    """Read one page: its header and page number, printed lines, blacked-out lines and figures."""
+    lines = text_lines(page)
+    head = _header_count(lines)
+    width = float(page.mediabox.width)
+    header, number = _read_header(lines[:head], width, expected)
+    body = lines[head:]
+    leading = statistics.median([a.y - b.y for a, b in itertools.pairwise(body)] or [14.6])
+    redacted = _redacted_lines(black_boxes(page), leading) if kind == "program" else 0
+    figure = has_image(page.get("/Resources"))
+    return PageReport(index, len(body), redacted, header, number, figure)
+
+
 def check_deposit(
     source: str | os.PathLike[str] | bytes,
     *,
@@ -130,34 +146,40 @@ def check_deposit(
         raise ValueError(f"kind must be one of {KINDS}")
     label = "程序鉴别材料" if kind == "program" else "文档鉴别材料"
     try:
-        reader = PdfReader(io.BytesIO(source) if isinstance(source, bytes) else source)
-        total = len(reader.pages)
-    except (PdfReadError, OSError, ValueError) as exc:
-        return CheckResult(0, [], [PageProblem(None, "unreadable", f"无法读取PDF文件：{exc}")])
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    except OSError as exc:
+        raise DepositError(f"无法读取文件 {source}：{exc.strerror}") from exc
+    try:
+        total = pdf_intake(data).page_count
+    except PdfRejected as rejection:
+        return CheckResult(0, [], [PageProblem(None, rejection.code, rejection.message)])
+    limit = MAX_PAGES.get(exception, 60) if kind == "program" else 60
+    if total > limit:
+        # The page count is what to fix first; reading every page of an oversized file is wasted work.
+        return CheckResult(
+            total,
+            [],
+            [PageProblem(None, "page_count", f"共{total}页，{label}应为前30页和后30页，共不超过{limit}页")],
+        )
+    reader = PdfReader(io.BytesIO(data))
     expected = f"{name} {version}"
     problems: list[PageProblem] = []
-    limit = MAX_PAGES.get(exception, 60) if kind == "program" else 60
-    if total == 0:
-        problems.append(PageProblem(None, "no_pages", f"文件没有页面，{label}不能为空"))
-    elif total > limit:
-        problems.append(
-            PageProblem(None, "page_count", f"共{total}页，{label}应为前30页和后30页，共不超过{limit}页")
-        )
     reports: list[PageReport] = []
     previous_number = 0
     # The object-code variant joins two listings; the object code's last page may be short too.
     spare_short_pages = 1 if exception == "object-code" else 0
     for index, page in enumerate(reader.pages, start=1):
-        lines = text_lines(page)
-        head = _header_count(lines)
-        width = float(page.mediabox.width)
-        header, number = _read_header(lines[:head], width, expected)
-        body = lines[head:]
-        leading = statistics.median([a.y - b.y for a, b in itertools.pairwise(body)] or [14.6])
-        redacted = _redacted_lines(black_boxes(page), leading) if kind == "program" else 0
-        figure = has_image(page.get("/Resources"))
-        reports.append(PageReport(index, len(body), redacted, header, number, figure))
-        count = len(body) + redacted
+        try:
+            report = _read_page(page, index, kind=kind, expected=expected)
+        except Exception:
+            # A page's content is read operator by operator; a damaged one fails in many ways, and whichever
+            # it is, the page cannot be checked.
+            problems.append(PageProblem(index, "corrupt", f"第{index}页已损坏，无法读取"))
+            break
+        reports.append(report)
+        header, number = report.header, report.page_number
+        redacted, figure = report.redacted_lines, report.has_figure
+        count = report.lines + redacted
         last = index == total
         if header is None:
             problems.append(

@@ -26,6 +26,9 @@ DOC_LEADING = 17.5
 DOC_TOP = PAGE_HEIGHT - 70.0
 FIGURE_MAX_SLOTS = 20
 FIGURE_MIN_SLOTS = 6
+# What a PDF manual's page may carry beyond its printed content: annotations (links, form fields, attachments),
+# the actions that fire on opening it, and the thumbnail drawn of the old layout.
+PAGE_KEYS_DROPPED = ("/Annots", "/AA", "/Thumb")
 # Room freed at the top of a PDF manual's pages for the header, in points.
 HEADER_BAND = 42.0
 INDENT = "\u3000\u3000"
@@ -133,7 +136,9 @@ def _overlay_pdf(path: Path, font: DepositFont, header: str) -> tuple[bytes, int
     overlay = new_canvas(overlay_buffer, header)
     boxes = []
     for number, source_number in enumerate(selected, start=1):
-        page = writer.add_page(reader.pages[source_number - 1])
+        # Links and form fields would not follow the shrunk content, and their actions would have the portal
+        # refuse the deposit: only what is printed on the page is kept.
+        page = writer.add_page(reader.pages[source_number - 1], excluded_keys=PAGE_KEYS_DROPPED)
         page.transfer_rotation_to_content()
         box = page.cropbox
         x0, y0, width, height = float(box.left), float(box.bottom), float(box.width), float(box.height)

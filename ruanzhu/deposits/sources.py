@@ -8,6 +8,7 @@ import subprocess
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -18,6 +19,18 @@ from .progress import Progress
 MAX_EXPANDED_BYTES = 1 << 30  # 1 GiB: far above any real program, far below a zip bomb
 MAX_MEMBERS = 200_000
 _CHUNK = 1 << 20
+# What zipfile raises on a damaged archive: a bad name (invalid UTF-8 is a ValueError), bad compressed data,
+# an unsupported method or encryption, a short read.
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    OSError,
+    ValueError,
+    EOFError,
+    zlib.error,
+)
 
 
 def _safe_member_path(name: str) -> PurePosixPath:
@@ -57,6 +70,8 @@ def _extract_zip(archive: Path, target: Path, limit: int) -> None:
             if len(members) > MAX_MEMBERS:
                 raise DepositError(f"压缩包内文件过多（{len(members)} 个）")
             for info in members:
+                if not info.filename:
+                    raise DepositError("压缩包中含有没有名称的文件，拒绝处理")
                 mode = info.external_attr >> 16
                 if stat.S_ISLNK(mode):
                     raise DepositError(f"压缩包中含有符号链接 {info.filename}，拒绝处理")
@@ -69,7 +84,7 @@ def _extract_zip(archive: Path, target: Path, limit: int) -> None:
                     continue
                 with bundle.open(info) as source:
                     budget.copy(source, target / _safe_member_path(info.filename))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError) as exc:
+    except ZIP_ERRORS as exc:
         raise DepositError(f"无法读取压缩包 {archive.name}：{exc}") from exc
 
 

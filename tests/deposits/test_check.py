@@ -13,6 +13,7 @@ from ruanzhu.cli import main
 from ruanzhu.deposits.check import check_deposit
 from ruanzhu.deposits.fonts import DEFAULT_FONT_PATH
 from ruanzhu.deposits.program import build_program_deposit
+from tests.security.pdf_samples import build_pdf, document_objects, stream
 
 from .conftest import HEADER, NAME, VERSION, numbered_python, write_tree
 
@@ -148,4 +149,14 @@ def test_unreadable_pdf_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     path = tmp_path / "junk.pdf"
     path.write_bytes(b"%PDF-1.4 garbage")
     result = check_deposit(path, kind="program", name=NAME, version=VERSION)
-    assert not result.ok and result.problems[0].code == "unreadable"
+    assert not result.ok and result.problems[0].code == "corrupt"
+
+
+def test_a_page_whose_content_cannot_be_read_is_a_problem_not_a_crash() -> None:
+    objects = document_objects()
+    objects[3] = stream(
+        b"/a /b /c /d re f"
+    )  # a rectangle of names: the page passes the intake, not a reading
+    result = check_deposit(build_pdf(objects), kind="program", name=NAME, version=VERSION)
+    assert [(problem.page, problem.code) for problem in result.problems] == [(1, "corrupt")]
+    assert result.problems[0].message == "第1页已损坏，无法读取"

@@ -140,3 +140,25 @@ def test_unknown_manual_format_is_refused(tmp_path: Path) -> None:
     manual.write_bytes(b"x")
     with pytest.raises(DepositError, match="不支持的文档格式"):
         build_document_deposit(manual, tmp_path / "doc.pdf", name=NAME, version=VERSION)
+
+
+def test_pdf_manual_with_links_forms_and_scripts_gives_a_deposit_the_portal_accepts(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+    from pypdf.actions import JavaScript
+    from pypdf.annotations import Link
+    from pypdf.generic import DictionaryObject, NameObject
+
+    from ruanzhu.core.pdfs import pdf_intake
+
+    writer = PdfWriter(clone_from=draw_manual(tmp_path / "plain.pdf", 3))
+    writer.add_annotation(0, Link(rect=(60, 700, 300, 720), url="https://example.com/manual"))
+    page = writer.pages[1]
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): JavaScript("app.alert('page');")})
+    writer.add_open_action(JavaScript("app.alert('opened');"))
+    manual = tmp_path / "manual.pdf"
+    writer.write(manual)
+
+    summary = build_document_deposit(manual, tmp_path / "doc.pdf", name=NAME, version=VERSION)
+    assert pdf_intake(summary.data).page_count == 3
+    assert check_deposit(summary.data, kind="document", name=NAME, version=VERSION).ok
+    assert b"JavaScript" not in summary.data and b"app.alert" not in summary.data

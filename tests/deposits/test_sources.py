@@ -141,3 +141,34 @@ def test_name_the_font_cannot_print_is_refused(tmp_path: Path, capsys: pytest.Ca
     ]
     assert main(argv) == 2
     assert "U+1F600" in capsys.readouterr().err
+
+
+def test_zip_member_without_a_name_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    archive = tmp_path / "nameless.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("proj/main.py", "x = 1\n")
+        bundle.writestr(zipfile.ZipInfo(""), b"hidden")
+    assert run_cli(archive, tmp_path) == 2
+    assert "没有名称的文件" in capsys.readouterr().err
+
+
+def test_tar_of_the_current_folder_is_read(tmp_path: Path) -> None:
+    """`tar czf src.tgz .` starts with the folder "./" itself, which is no reason to refuse the archive."""
+    root = write_tree(tmp_path / "tree", FILES)
+    archive = tmp_path / "src.tar.gz"
+    with tarfile.open(archive, "w:gz") as bundle:
+        bundle.add(root, arcname=".")
+    assert lines_of(archive, tmp_path) == EXPECTED
+
+
+def test_zip_member_name_that_is_not_utf8_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The name says it is UTF-8 (flag bit 11) but is not: zipfile raises a ValueError, not a zip error."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr("proj/中.py", "x = 1\n")
+    archive = tmp_path / "badname.zip"
+    archive.write_bytes(buffer.getvalue().replace("中".encode(), b"\xf5\xf5\xf5"))
+    assert run_cli(archive, tmp_path) == 2
+    assert "无法读取压缩包" in capsys.readouterr().err

@@ -23,7 +23,7 @@ from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.definitions.base import to_json
 from ruanzhu.filings.models import Filing, FilingDocument, FormVersion
 from ruanzhu.filings.services import FilingError
-from ruanzhu.filings.services.documents import SIGNATURE_PAGE, clean_upload, deposit_problems
+from ruanzhu.filings.services.documents import SIGNATURE_PAGE, clean_upload, deposit_upload_check
 from ruanzhu.filings.services.issue import codes_send
 from ruanzhu.filings.services.versions import (
     correction_version,
@@ -143,9 +143,7 @@ def correction_submit(
     for kind, (data, filename) in documents.items():
         spec = definition.document(kind)
         if spec.deposit:
-            problems, page_count = deposit_problems(probe, deposit=spec.deposit, data=data)
-            if problems:
-                raise FilingError("\n".join(problem["message"] for problem in problems))
+            page_count = deposit_upload_check(probe, deposit=spec.deposit, data=data)
             content, content_type, extension = data, "application/pdf", "pdf"
         else:
             content, content_type, extension, page_count = clean_upload(

@@ -1,16 +1,14 @@
 """Files of a filing: deposits checked against the deposit rules at upload, other documents cleaned."""
 
 import hashlib
-import io
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from ruanzhu.core.files import delete_private_file, read_private_file, store_private_file
+from ruanzhu.core.pdfs import PdfRejected, is_pdf, pdf_intake
 from ruanzhu.deposits import check_deposit
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.models import Filing, FilingDocument
@@ -25,23 +23,18 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:g}MB"
 
 
-def _check_pdf(data: bytes) -> int:
-    """Return the page count of a readable, unencrypted PDF; raise FilingError otherwise."""
-    if not data.startswith(b"%PDF-"):
-        raise FilingError(_("请上传PDF文件。"))
+def pdf_page_count(data: bytes) -> int:
+    """Return the page count of a PDF the PDF intake accepts; raise FilingError with its reason otherwise."""
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise FilingError(_("PDF文件已加密，请上传未加密的文件。"))
-        return len(reader.pages)
-    except (PdfReadError, OSError, ValueError):
-        raise FilingError(_("PDF文件已损坏或无法读取，请重新上传。")) from None
+        return pdf_intake(data).page_count
+    except PdfRejected as rejection:
+        raise FilingError(rejection.message) from None
 
 
 def clean_upload(data: bytes, *, accept_images: bool) -> tuple[bytes, str, str, int | None]:
     """Return (content, content type, extension, page count) of an acceptable upload; raise FilingError."""
-    if data.startswith(b"%PDF-"):
-        return data, "application/pdf", "pdf", _check_pdf(data)
+    if is_pdf(data):
+        return data, "application/pdf", "pdf", pdf_page_count(data)
     if not accept_images:
         raise FilingError(_("请上传PDF文件。"))
     try:
@@ -80,6 +73,15 @@ def deposit_problems(filing: Filing, *, deposit: str, data: bytes) -> tuple[list
     return problems, result.page_count
 
 
+def deposit_upload_check(filing: Filing, *, deposit: str, data: bytes) -> int:
+    """Pass an uploaded deposit through the PDF intake, then the deposit rules; return its page count."""
+    pdf_page_count(data)
+    problems, page_count = deposit_problems(filing, deposit=deposit, data=data)
+    if problems:
+        raise FilingError("\n".join(problem["message"] for problem in problems))
+    return page_count
+
+
 def filing_upload_document(*, filing: Filing, by, kind: str, data: bytes, filename: str) -> FilingDocument:
     """Check and store a document of the filing; a deposit that breaks a rule is refused, page by page."""
     definition = definition_for(filing.service)
@@ -92,10 +94,7 @@ def filing_upload_document(*, filing: Filing, by, kind: str, data: bytes, filena
     if not data:
         raise FilingError(_("文件是空的。"))
     if spec.deposit:
-        page_count = _check_pdf(data)
-        problems, page_count = deposit_problems(filing, deposit=spec.deposit, data=data)
-        if problems:
-            raise FilingError("\n".join(problem["message"] for problem in problems))
+        page_count = deposit_upload_check(filing, deposit=spec.deposit, data=data)
         content, content_type, extension = data, "application/pdf", "pdf"
     else:
         content, content_type, extension, page_count = clean_upload(data, accept_images=spec.accept_images)

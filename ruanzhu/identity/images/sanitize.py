@@ -1,4 +1,4 @@
-"""Accept an uploaded ID image only as a fully decoded, re-encoded JPEG or PNG (or a checked PDF).
+"""Accept an uploaded ID image only as a fully decoded, re-encoded JPEG or PNG (or a PDF the intake accepts).
 
 The upload is identified by its content, never by its name, decoded completely and written out again, so that
 what is stored holds pixels and nothing else: no EXIF (GPS, camera, owner), no ICC profile, no comments, no
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext
 from PIL import Image, ImageCms, ImageFile, ImageOps, JpegImagePlugin
 
+from ruanzhu.core.pdfs import PdfRejected, is_pdf, pdf_intake
+
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 MAX_PDF_PAGES = 10
@@ -25,7 +27,6 @@ JPEG_TRAILER_TOLERANCE = 64
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-PDF_MAGIC = b"%PDF-"
 
 # Markup in an image's metadata or trailer turns it into an HTML/script polyglot. Only metadata is searched
 # (not the compressed pixel data), so that a chance byte sequence in a photo cannot trigger a refusal.
@@ -37,7 +38,6 @@ MARKUP = re.compile(
 # In entropy-coded JPEG data 0xFF is followed by 0x00 (stuffing) or a restart marker; anything else is a marker.
 JPEG_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7]")
 JPEG_STANDALONE_MARKERS = {0x01, *range(0xD0, 0xD8)}
-PDF_RUNNING_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/Rendition", "/GoToE"}
 
 
 class UploadRejected(Exception):
@@ -77,8 +77,8 @@ def sanitize_upload(
         return _sanitize_raster(data, "JPEG", max_pixels=max_pixels)
     if data.startswith(PNG_MAGIC):
         return _sanitize_raster(data, "PNG", max_pixels=max_pixels)
-    if allow_pdf and data.startswith(PDF_MAGIC):
-        return _check_pdf(data)
+    if allow_pdf and is_pdf(data):
+        return _accept_pdf(data)
     if allow_pdf:
         raise UploadRejected("wrong_type", gettext("请上传jpg、png、jpeg或pdf格式。"))
     raise UploadRejected("wrong_type", gettext("请上传jpg、png、jpeg格式。"))
@@ -281,33 +281,13 @@ def _check_jpeg_trailer(image: Image.Image, data: bytes, trailer: _JpegTrailer) 
         raise _polyglot()
 
 
-def _check_pdf(data: bytes) -> SanitizedImage:
-    """Check that the PDF opens, is not encrypted, has at most MAX_PDF_PAGES pages and runs no scripts."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
+def _accept_pdf(data: bytes) -> SanitizedImage:
+    """Pass the PDF through the PDF intake, at most MAX_PDF_PAGES pages; its bytes are kept as uploaded."""
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise UploadRejected("pdf_encrypted", gettext("PDF文件已加密，请上传未加密的文件。"))
-        page_count = len(reader.pages)
-        if page_count == 0:
-            raise _corrupt()
-        if page_count > MAX_PDF_PAGES:
-            raise UploadRejected(
-                "pdf_too_many_pages", gettext("PDF文件不能超过%(limit)d页。") % {"limit": MAX_PDF_PAGES}
-            )
-        for page in reader.pages:
-            page.mediabox  # noqa: B018 - resolves each page object: a broken page raises here
-        active = _pdf_has_active_content(reader)
-    except UploadRejected:
-        raise
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
-        raise _corrupt() from error
-    if active:
-        raise UploadRejected(
-            "pdf_active_content", gettext("PDF文件不能包含脚本、动作或附件，请重新导出后上传。")
-        )
+        pdf_intake(data, max_pages=MAX_PDF_PAGES)
+    except PdfRejected as rejection:
+        code = rejection.code if rejection.code == "corrupt" else f"pdf_{rejection.code}"
+        raise UploadRejected(code, rejection.message) from None
     return SanitizedImage(
         content=data,
         content_type="application/pdf",
@@ -316,22 +296,3 @@ def _check_pdf(data: bytes) -> SanitizedImage:
         height=0,
         sha256=hashlib.sha256(data).hexdigest(),
     )
-
-
-def _pdf_has_active_content(reader) -> bool:
-    """Return whether the document runs scripts or actions when opened, or carries attached files."""
-    root = reader.trailer["/Root"]
-    if "/AA" in root or _is_script_action(root.get("/OpenAction")):
-        return True
-    names = root.get("/Names")
-    if names is not None and ("/JavaScript" in names.get_object() or "/EmbeddedFiles" in names.get_object()):
-        return True
-    return any("/AA" in page for page in reader.pages)
-
-
-def _is_script_action(action) -> bool:
-    """Return whether an /OpenAction is an action that runs something (a plain destination is fine)."""
-    if action is None:
-        return False
-    action = action.get_object()
-    return hasattr(action, "get") and action.get("/S") in PDF_RUNNING_ACTIONS
