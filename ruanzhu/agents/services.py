@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.selectors import user_find_by_identifier
@@ -18,6 +19,7 @@ from ruanzhu.core.files import delete_private_file, store_private_file
 from ruanzhu.filings.definitions import service_codes
 from ruanzhu.identity.images.sanitize import UploadRejected, sanitize_upload
 from ruanzhu.identity.selectors import verified_identity_of
+from ruanzhu.notifications.messages import Text
 from ruanzhu.notifications.services import notify
 
 MAX_TERM_YEARS = 3
@@ -78,8 +80,8 @@ def agent_mark(
     )
     notify(
         recipient=account,
-        title=_("已开通代理机构功能"),
-        body=_("您的账户已设为代理机构，可以在“代理机构”页面向委托人发起委托。"),
+        title=Text(gettext_noop("已开通代理机构功能")),
+        body=Text(gettext_noop("您的账户已设为代理机构，可以在“代理机构”页面向委托人发起委托。")),
         link=reverse("agents:dashboard"),
     )
     transaction.on_commit(lambda: cache.delete(agent_cache_key(account.pk)))
@@ -133,7 +135,7 @@ def _record(mandate: Mandate, *, by: User, from_status: str, note: str = "") -> 
     )
 
 
-def _tell(mandate: Mandate, *, recipient: User, title: str, body: str) -> None:
+def _tell(mandate: Mandate, *, recipient: User, title: Text, body: Text) -> None:
     notify(
         recipient=recipient,
         title=title,
@@ -198,9 +200,11 @@ def mandate_propose(
     _tell(
         mandate,
         recipient=client,
-        title=_("代理机构向您发起委托"),
-        body=_("%(agent)s 请求代理您办理软件登记业务，请在“我的委托”中确认或拒绝。")
-        % {"agent": profile.name},
+        title=Text(gettext_noop("代理机构向您发起委托")),
+        body=Text(
+            gettext_noop("%(agent)s 请求代理您办理软件登记业务，请在“我的委托”中确认或拒绝。"),
+            agent=profile.name,
+        ),
     )
     return mandate
 
@@ -223,8 +227,8 @@ def mandate_accept(*, mandate: Mandate, by: User) -> Mandate:
     _tell(
         mandate,
         recipient=mandate.agent,
-        title=_("委托已确认"),
-        body=_("%(client)s 已确认您的委托。") % {"client": mandate.client.display_name},
+        title=Text(gettext_noop("委托已确认")),
+        body=Text(gettext_noop("%(client)s 已确认您的委托。"), client=mandate.client.display_name),
     )
     return mandate
 
@@ -243,8 +247,8 @@ def mandate_decline(*, mandate: Mandate, by: User, note: str = "") -> Mandate:
     _tell(
         mandate,
         recipient=mandate.agent,
-        title=_("委托被拒绝"),
-        body=_("%(client)s 拒绝了您的委托。") % {"client": mandate.client.display_name},
+        title=Text(gettext_noop("委托被拒绝")),
+        body=Text(gettext_noop("%(client)s 拒绝了您的委托。"), client=mandate.client.display_name),
     )
     return mandate
 
@@ -267,13 +271,15 @@ def mandate_revoke(*, mandate: Mandate, by: User, note: str = "") -> Mandate:
     _tell(
         mandate,
         recipient=other,
-        title=_("委托已撤销"),
-        body=_("%(who)s 撤销了%(client)s 与 %(agent)s 之间的委托，自即日起代理机构不能再代为办理。")
-        % {
-            "who": by.display_name,
-            "client": mandate.client.display_name,
-            "agent": mandate.agent.display_name,
-        },
+        title=Text(gettext_noop("委托已撤销")),
+        body=Text(
+            gettext_noop(
+                "%(who)s 撤销了%(client)s 与 %(agent)s 之间的委托，自即日起代理机构不能再代为办理。"
+            ),
+            who=by.display_name,
+            client=mandate.client.display_name,
+            agent=mandate.agent.display_name,
+        ),
     )
     return mandate
 
@@ -319,7 +325,7 @@ def mandate_upload_letter(*, mandate: Mandate, by: User, data: bytes, filename: 
         _tell(
             mandate,
             recipient=other,
-            title=_("委托书已上传"),
-            body=_("%(who)s 上传了已签署的委托书。") % {"who": by.display_name},
+            title=Text(gettext_noop("委托书已上传")),
+            body=Text(gettext_noop("%(who)s 上传了已签署的委托书。"), who=by.display_name),
         )
     return mandate

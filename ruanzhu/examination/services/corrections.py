@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ruanzhu.core.files import delete_private_file, store_private_file
 from ruanzhu.core.masking import mask_phone
@@ -33,6 +34,7 @@ from ruanzhu.filings.services.versions import (
     version_freeze,
 )
 from ruanzhu.filings.states import Status
+from ruanzhu.notifications.messages import Text
 
 
 def snapshot(filing: Filing) -> dict:
@@ -91,9 +93,15 @@ def correction_request(*, filing: Filing, by, items: list[CorrectionItem], note:
     )
     notify_parties(
         filing,
-        title=_("补正通知"),
-        body=_("%(title)s（流水号%(flow)s）需要补正，请在%(deadline)s前提交补正材料，逾期视为撤回。")
-        % {"title": filing.title, "flow": filing.flow_number, "deadline": f"{deadline:%Y-%m-%d}"},
+        title=Text(gettext_noop("补正通知")),
+        body=Text(
+            gettext_noop(
+                "%(title)s（流水号%(flow)s）需要补正，请在%(deadline)s前提交补正材料，逾期视为撤回。"
+            ),
+            title=filing.title,
+            flow=filing.flow_number,
+            deadline=f"{deadline:%Y-%m-%d}",
+        ),
     )
     return correction
 
@@ -329,9 +337,12 @@ def corrections_expire(*, today: datetime.date | None = None) -> dict[str, int]:
             )
             notify_parties(
                 filing,
-                title=_("视为撤回通知"),
-                body=_("%(title)s（流水号%(flow)s）未在补正期限内补正，视为撤回。")
-                % {"title": filing.title, "flow": filing.flow_number},
+                title=Text(gettext_noop("视为撤回通知")),
+                body=Text(
+                    gettext_noop("%(title)s（流水号%(flow)s）未在补正期限内补正，视为撤回。"),
+                    title=filing.title,
+                    flow=filing.flow_number,
+                ),
             )
             expired += 1
     soon = today + datetime.timedelta(days=settings.CORRECTION_REMINDER_DAYS)
@@ -349,9 +360,12 @@ def corrections_expire(*, today: datetime.date | None = None) -> dict[str, int]:
             ):
                 notify_parties(
                     correction.filing,
-                    title=_("补正期限提醒"),
-                    body=_("%(title)s的补正期限为%(deadline)s，请及时提交补正材料，逾期视为撤回。")
-                    % {"title": correction.filing.title, "deadline": f"{correction.deadline:%Y-%m-%d}"},
+                    title=Text(gettext_noop("补正期限提醒")),
+                    body=Text(
+                        gettext_noop("%(title)s的补正期限为%(deadline)s，请及时提交补正材料，逾期视为撤回。"),
+                        title=correction.filing.title,
+                        deadline=f"{correction.deadline:%Y-%m-%d}",
+                    ),
                 )
                 reminded += 1
     return {"expired": expired, "reminded": reminded}
