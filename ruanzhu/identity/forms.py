@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from ruanzhu.core import divisions
 from ruanzhu.core.models import ReasonCode
 from ruanzhu.identity.models import IdType, InstitutionCategory
-from ruanzhu.identity.services import CHECKLIST, InstitutionDetails, PersonDetails
+from ruanzhu.identity.services import CHECKLIST, InstitutionDetails, PersonDetails, validity_problem
+from ruanzhu.identity.validators import validate_credit_code, validate_id_number
 
 # ISO dates: an <input type="date"> shows nothing for a localised value such as 2020/01/01.
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -27,7 +28,38 @@ class IdentityForm(forms.Form):
             self.order_fields(["category", "nationality", "id_type"])
 
 
-class PersonFields(forms.Form):
+class PersonChecks(forms.Form):
+    """The checks of a person's document in step 2, run with the form's own so that all mistakes show at once."""
+
+    # The prefixes of the person fields in the form: "" for an individual, "admin_" for an administrator.
+    person_prefixes: tuple[str, ...] = ("",)
+
+    def __init__(self, *args, id_type: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.id_type = id_type
+
+    def clean(self):
+        """Check the number and the validity here too, so that every mistake of the page shows at once."""
+        data = super().clean()
+        for prefix in self.person_prefixes:
+            number = data.get(f"{prefix}id_number")
+            if number and self.id_type:
+                try:
+                    validate_id_number(self.id_type, number)
+                except forms.ValidationError as error:
+                    self.add_error(f"{prefix}id_number", error.messages)
+            if f"{prefix}id_valid_from" in data and f"{prefix}id_valid_until" not in self.errors:
+                problem = validity_problem(
+                    valid_from=data.get(f"{prefix}id_valid_from"),
+                    valid_until=data.get(f"{prefix}id_valid_until"),
+                    long_term=bool(data.get(f"{prefix}id_long_term")),
+                )
+                if problem:
+                    self.add_error(f"{prefix}id_valid_until", problem)
+        return data
+
+
+class PersonFields(PersonChecks):
     real_name = forms.CharField(label=_("姓名"), max_length=50)
     id_number = forms.CharField(label=_("证件号码"), max_length=30)
     id_valid_from = forms.DateField(label=_("证件有效期起"), widget=DATE_INPUT)
@@ -84,7 +116,7 @@ class PersonDetailsForm(PersonFields, PlaceFields):
         return self.person_details()
 
 
-class InstitutionDetailsForm(PlaceFields):
+class InstitutionDetailsForm(PersonChecks, PlaceFields):
     """Step 2 (完善账户信息) of an institution: the institution, then its account administrator."""
 
     institution_name = forms.CharField(label=_("机构名称"), max_length=100)
@@ -98,7 +130,13 @@ class InstitutionDetailsForm(PlaceFields):
     admin_id_long_term = forms.BooleanField(label=_("长期有效"), required=False)
 
     field_order = ["institution_name", "credit_code", "legal_representative", "address", "province", "city"]
+    person_prefixes = ("admin_",)
     person_details = PersonFields.person_details
+
+    def clean_credit_code(self):
+        code = self.cleaned_data["credit_code"]
+        validate_credit_code(code)  # its message, at once with the other mistakes
+        return code
 
     def details(self) -> InstitutionDetails:
         data = self.cleaned_data

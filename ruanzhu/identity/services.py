@@ -165,6 +165,17 @@ def _approved_previous(verification: Verification) -> Verification | None:
     return None
 
 
+def validity_problem(*, valid_from: date | None, valid_until: date | None, long_term: bool) -> str | None:
+    """Return what is wrong with a document's validity (有效期), or None."""
+    if valid_until and valid_from and valid_until < valid_from:
+        return _("有效期截止日期不能早于起始日期。")
+    if not long_term and valid_until and valid_until < timezone.localdate():
+        return _("证件已过有效期，请使用有效证件。")
+    if not long_term and valid_until is None:
+        return _("请填写有效期截止日期，或选择长期有效。")
+    return None
+
+
 def _apply_person(verification: Verification, details: PersonDetails, *, field_prefix: str = "") -> None:
     if not verification.id_type:
         raise VerificationError(_("请先选择证件类型。"))
@@ -179,14 +190,11 @@ def _apply_person(verification: Verification, details: PersonDetails, *, field_p
         and approved_before.identity_index != person_identity_index(verification.id_type, number)
     ):
         raise ValidationError({f"{field_prefix}id_number": [_("重新认证不能更改证件号码。")]})
-    if details.id_valid_until and details.id_valid_until < details.id_valid_from:
-        raise ValidationError({f"{field_prefix}id_valid_until": [_("有效期截止日期不能早于起始日期。")]})
-    if not details.id_long_term and details.id_valid_until and details.id_valid_until < timezone.localdate():
-        raise ValidationError({f"{field_prefix}id_valid_until": [_("证件已过有效期，请使用有效证件。")]})
-    if not details.id_long_term and details.id_valid_until is None:
-        raise ValidationError(
-            {f"{field_prefix}id_valid_until": [_("请填写有效期截止日期，或选择长期有效。")]}
-        )
+    validity = validity_problem(
+        valid_from=details.id_valid_from, valid_until=details.id_valid_until, long_term=details.id_long_term
+    )
+    if validity:
+        raise ValidationError({f"{field_prefix}id_valid_until": [validity]})
     verification.real_name = details.real_name.strip()
     verification.id_number = number
     verification.birth_date = birth
@@ -266,6 +274,15 @@ def verification_upload(*, verification: Verification, slot: str, data: bytes) -
     return document
 
 
+def documents_missing(verification: Verification) -> str:
+    """Return the message naming the documents still to upload (请上传：…), or "" when none is missing."""
+    present = set(verification.documents.values_list("slot", flat=True))
+    missing = [Slot(slot).label for slot in verification.slots if slot not in present]
+    if not missing:
+        return ""
+    return _("请上传：%(items)s。") % {"items": "、".join(str(item) for item in missing)}
+
+
 def verification_submit(
     *, verification: Verification, consent_id_data: bool, consent_face: bool
 ) -> Verification:
@@ -275,12 +292,9 @@ def verification_submit(
         _require_editable(verification)
         if verification.step < 2 or not verification.identity_index:
             raise VerificationError(_("请先完善账户信息。"))
-        present = set(verification.documents.values_list("slot", flat=True))
-        missing = [Slot(slot).label for slot in verification.slots if slot not in present]
+        missing = documents_missing(verification)
         if missing:
-            raise VerificationError(
-                _("请上传：%(items)s。") % {"items": "、".join(str(item) for item in missing)}
-            )
+            raise VerificationError(missing)
         if not (consent_id_data and consent_face):
             raise VerificationError(_("请阅读并勾选两项授权同意。"))
         holder = VerifiedIdentity.objects.filter(index=verification.identity_index).first()

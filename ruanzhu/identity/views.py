@@ -130,7 +130,9 @@ def step2(request):
     form_class = (
         InstitutionDetailsForm if verification.kind == Verification.Kind.INSTITUTION else PersonDetailsForm
     )
-    form = form_class(request.POST or None, initial=_details_initial(verification))
+    form = form_class(
+        request.POST or None, initial=_details_initial(verification), id_type=verification.id_type
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.verification_save_details(verification=verification, details=form.details())
@@ -181,8 +183,14 @@ def step3(request):
         return redirect("identity:status")
     if verification.step < 2:
         return redirect("identity:step2")
-    form = SubmitForm(request.POST or None, kind=verification.kind)
-    if request.method == "POST" and form.is_valid():
+    # Bound on every POST: a POST with nothing ticked is still an answer to check.
+    form = SubmitForm(request.POST if request.method == "POST" else None, kind=verification.kind)
+    valid = request.method == "POST" and form.is_valid()
+    missing = services.documents_missing(verification) if request.method == "POST" else ""
+    if missing:
+        # Said together with unticked consents, not after they are fixed.
+        form.add_error(None, missing)
+    if valid and not missing:
         try:
             services.verification_submit(
                 verification=verification,

@@ -397,3 +397,55 @@ def test_every_province_has_a_city_and_a_municipality_is_its_own():
     assert divisions.cities("上海市") == ("上海市",)
     assert "秦皇岛市" in divisions.cities("河北省") and "崇文区" not in str(divisions.cities("北京市"))
     assert divisions.cities("火星") == ()
+
+
+def test_step_2_shows_every_mistake_at_once(client, applicant):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    response = client.post(
+        reverse("identity:step2"),
+        {
+            "real_name": "张三",
+            "id_number": "110105199003070018",
+            "id_valid_from": "2010-01-01",
+            "id_valid_until": "2020-01-01",
+        },
+    )
+    errors = response.context["form"].errors
+    assert response.status_code == 400
+    assert {"id_number", "id_valid_until", "province", "city"} <= set(errors)
+    assert "已过有效期" in " ".join(errors["id_valid_until"])
+    assert applicant.verifications.get().id_number == ""
+
+
+def test_an_institution_sees_its_credit_code_and_administrator_mistakes_together(client, institution):
+    client.force_login(institution)
+    client.post(
+        reverse("identity:step1"), {"category": "enterprise", "nationality": "中国", "id_type": "resident_id"}
+    )
+    response = client.post(
+        reverse("identity:step2"),
+        {**INSTITUTION_DETAILS, "credit_code": "91110000600037341A", "admin_id_number": "110105199003070018"},
+    )
+    errors = response.context["form"].errors
+    assert response.status_code == 400 and {"credit_code", "admin_id_number"} <= set(errors)
+
+
+def test_step_3_names_the_missing_uploads_with_the_unticked_consents(client, applicant, photos):
+    client.force_login(applicant)
+    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
+    client.post(
+        reverse("identity:step2"),
+        {
+            "real_name": "张三",
+            "id_number": ALICE_ID,
+            "id_valid_from": "2020-01-01",
+            "id_long_term": "on",
+            "province": "北京市",
+            "city": "北京市",
+        },
+    )
+    page = client.post(reverse("identity:step3"), {}).content.decode()
+    assert "请上传：证件照正面、证件照反面、手持证件照片。" in page
+    assert "请勾选此项授权同意。" in page
+    assert applicant.verifications.get().status == Verification.Status.DRAFT
