@@ -29,3 +29,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Portal: {settings.SITE_URL}  ·  staff login: /accounts/staff/login/  ·  SMS outbox: /dev/outbox/"
         )
+        if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+            self.stdout.write(f"E-mails are written to {settings.EMAIL_FILE_PATH}/")
