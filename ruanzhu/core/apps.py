@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "ruanzhu.core"
     label = "core"
     verbose_name = _("核心")
+
+    def ready(self):
+        # Before any URL conf is read: every app's urls.py names these converters.
+        from ruanzhu.core.converters import register_converters
+
+        register_converters()

@@ -11,8 +11,8 @@ urlpatterns = [
     path("cities/", views.cities, name="cities"),
     path("status/", views.status, name="status"),
     path("revise/", views.revise, name="revise"),
-    path("documents/<str:slot>/", views.document, name="document"),
-    path("documents/<str:slot>/upload/", views.upload, name="upload"),
-    path("documents/<str:slot>/row/", views.slot_row, name="slot_row"),
+    path("documents/<identity_slot:slot>/", views.document, name="document"),
+    path("documents/<identity_slot:slot>/upload/", views.upload, name="upload"),
+    path("documents/<identity_slot:slot>/row/", views.slot_row, name="slot_row"),
     path("authorization-letter.pdf", views.authorization_letter, name="authorization_letter"),
 ]

@@ -13,6 +13,9 @@ from stdnum.cn import ric, uscc
 from ruanzhu.core.crypto import blind_index
 from ruanzhu.identity.models import IdType
 
+# A 居民身份证 number in ASCII: str.isdigit() would also take "²", which the checksum's int() refuses.
+RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
+
 # Plausible formats for the documents without a public checksum.
 OTHER_FORMATS = {
     IdType.HK_MACAO_PERMIT: (
@@ -41,7 +44,7 @@ def validate_id_number(id_type: str, raw: str) -> tuple[str, date | None]:
     if id_type == IdType.RESIDENT_ID:
         if len(number) != 18:
             raise ValidationError(_("居民身份证号码应为18位。"), code="length")
-        if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        if not RESIDENT_ID.fullmatch(number):
             raise ValidationError(_("居民身份证号码格式不正确。"), code="invalid")
         if ric.calc_check_digit(number) != number[17]:
             raise ValidationError(_("居民身份证号码校验位不正确，请核对。"), code="checksum")

@@ -5,6 +5,6 @@ from ruanzhu.registry import views
 app_name = "registry"
 urlpatterns = [
     path("", views.search, name="search"),
-    path("verify/<str:token>/", views.verify, name="verify"),
-    path("<str:registration_number>/", views.record, name="record"),
+    path("verify/<certificate_token:token>/", views.verify, name="verify"),
+    path("<registration_number:registration_number>/", views.record, name="record"),
 ]

@@ -134,7 +134,9 @@ def test_staff_cannot_use_the_applicant_login(client, reviewer, password):
 
 
 def test_the_tabs_keep_the_username_that_go_register_filled_in(client, db):
-    page = client.get(reverse("accounts:login"), {"tab": "individual", "username": "acme_admin"}).content.decode()
+    page = client.get(
+        reverse("accounts:login"), {"tab": "individual", "username": "acme_admin"}
+    ).content.decode()
     assert 'href="?tab=institution&amp;username=acme_admin"' in page
     switched = client.get(reverse("accounts:login"), {"tab": "institution", "username": "acme_admin"})
     assert switched.context["form"]["identifier"].value() == "acme_admin"
