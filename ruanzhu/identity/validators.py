@@ -1,6 +1,7 @@
 """Checks of identity documents' numbers: GB 11643 for 居民身份证, GB 32100 for the credit code."""
 
 import re
+import unicodedata
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -19,11 +20,11 @@ RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
 # Plausible formats for the documents without a public checksum.
 OTHER_FORMATS = {
     IdType.HK_MACAO_PERMIT: (
-        re.compile(r"^[HM]\d{8}(\d{2})?$"),
+        re.compile(r"^[HM][0-9]{8}([0-9]{2})?$"),
         gettext_lazy("港澳居民来往内地通行证号码为H或M开头加8位或10位数字。"),
     ),
     IdType.TAIWAN_PERMIT: (
-        re.compile(r"^(\d{8}|\d{10})$"),
+        re.compile(r"^([0-9]{8}|[0-9]{10})$"),
         gettext_lazy("台湾居民来往大陆通行证号码为8位或10位数字。"),
     ),
     IdType.PASSPORT: (re.compile(r"^[A-Z0-9]{5,17}$"), gettext_lazy("护照号码为5–17位字母或数字。")),
@@ -32,8 +33,12 @@ OTHER_FORMATS = {
 
 
 def normalize_id_number(raw: str) -> str:
-    """Return an ID number without spaces, upper-cased."""
-    return re.sub(r"\s+", "", raw or "").upper()
+    """Return an ID number without spaces, upper-cased, full-width characters folded to ASCII (NFKC).
+
+    One document must give one number, and so one blind index, however it was typed: "１１０１…" is "1101…".
+    Digits of other scripts ("٣") are not folded; the ASCII-only formats refuse them.
+    """
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or "")).upper()
 
 
 def validate_id_number(id_type: str, raw: str) -> tuple[str, date | None]:
