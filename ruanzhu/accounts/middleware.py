@@ -2,6 +2,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 
 from ruanzhu.core.http import SESSION_STARTED_KEY
 
@@ -39,4 +40,25 @@ class SessionLifetimeMiddleware:
                 logout(request)
             elif now - seen > settings.SESSION_TOUCH_SECONDS:
                 session[SESSION_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class StaffSecondFactorMiddleware:
+    """A staff session that has not passed the second factor counts for nothing: the visitor is anonymous.
+
+    The staff login asks for the password and the TOTP code in one form, so no such session comes from the
+    portal's own logins; this keeps a session made any other way from reaching an applicant's pages (an account
+    page, its export) on the password alone. Runs after django_otp's OTPMiddleware, which says what is verified.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.is_staff and not user.is_verified():
+            anonymous = AnonymousUser()
+            anonymous.otp_device = None  # as django_otp marks every visitor
+            anonymous.is_verified = lambda: False
+            request.user = anonymous
         return self.get_response(request)

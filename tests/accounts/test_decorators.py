@@ -12,7 +12,7 @@ from ruanzhu.accounts.decorators import (
     verified_required,
 )
 from ruanzhu.agents.models import AgentProfile
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import StaffFactory, UserFactory, staff_session
 
 LOGIN = reverse("accounts:login")
 GATE = reverse("filings:verification_required")
@@ -100,7 +100,7 @@ def test_identity_pages_send_anonymous_visitors_to_log_in(client, db):
 
 
 def test_identity_pages_send_staff_to_their_workbench(client, staff):
-    client.force_login(staff)
+    staff_session(client, staff)
     response = client.get(reverse("identity:start"), follow=False)
     assert response.status_code == 302 and response["Location"] == reverse("staff:home")
     messages = [str(message) for message in response.wsgi_request._messages]
@@ -120,3 +120,12 @@ def test_decorated_views_keep_their_name_and_docstring():
 
     assert page.__name__ == "page" and page.__doc__ == "Show a page."
     assert verified_page.__name__ == "verified_page" and agent_page.__name__ == "agent_page"
+
+
+def test_a_staff_session_without_the_second_factor_counts_for_nothing(client, staff, alice):
+    """However it came about, such a session reaches no account page: the visitor is anonymous."""
+    client.force_login(staff)  # the password alone, as no login of the portal allows
+    for name in ("accounts:profile", "accounts:data_export", "notifications:inbox"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and response["Location"].startswith(LOGIN), name
+    assert client.get(reverse("home")).context["user"].is_anonymous

@@ -130,7 +130,7 @@ BODIES = {
 TABLE_TEXT = """
 # URL name                                      object       method anon  appl  other co    agent agntX revw  exam  stfX
 home                                            -            GET   200   200   200   200   200   200   200   200   200
-home                                            -            POST  200   200   200   200   200   200   200   200   200
+home                                            -            POST  405   405   405   405   405   405   405   405   405
 set_language                                    -            GET   302   302   302   302   302   302   302   302   302
 set_language                                    -            POST  302   302   302   302   302   302   302   302   302
 filings:catalog                                 -            GET   200   200   200   200   200   200   200   200   200
@@ -168,144 +168,144 @@ accounts:password_reset                         -            GET   200   200   2
 accounts:password_reset                         -            POST  400   400   400   400   400   400   400   400   400
 accounts:password_reset_confirm                 -            GET   no    no    no    no    no    no    no    no    no
 accounts:password_reset_confirm                 -            POST  no    no    no    no    no    no    no    no    no
-accounts:profile                                -            GET   login 200   200   200   200   200   200   200   200
-accounts:profile                                -            POST  login 405   405   405   405   405   405   405   405
-accounts:phone_change                           -            GET   login 200   200   200   200   200   200   200   200
-accounts:phone_change                           -            POST  login 200   200   200   200   200   200   200   200
-accounts:data_export                            -            GET   login 200   200   200   200   200   200   200   200
-accounts:data_export                            -            POST  login 405   405   405   405   405   405   405   405
-accounts:close_account                          -            GET   login 200   200   200   200   200   200   200   200
-accounts:close_account                          -            POST  login 400   400   400   400   400   400   400   400
-notifications:inbox                             -            GET   login 200   200   200   200   200   200   200   200
-notifications:inbox                             -            POST  login 405   405   405   405   405   405   405   405
-notifications:mark_read                         -            GET   login 405   405   405   405   405   405   405   405
-notifications:mark_read                         -            POST  login 302   no    no    no    no    no    no    no
+accounts:profile                                -            GET   login 200   200   200   200   200   200   200   login
+accounts:profile                                -            POST  login 405   405   405   405   405   405   405   login
+accounts:phone_change                           -            GET   login 200   200   200   200   200   200   200   login
+accounts:phone_change                           -            POST  login 200   200   200   200   200   200   200   login
+accounts:data_export                            -            GET   login 200   200   200   200   200   200   200   login
+accounts:data_export                            -            POST  login 405   405   405   405   405   405   405   login
+accounts:close_account                          -            GET   login 200   200   200   200   200   200   200   login
+accounts:close_account                          -            POST  login 400   400   400   400   400   400   400   login
+notifications:inbox                             -            GET   login 200   200   200   200   200   200   200   login
+notifications:inbox                             -            POST  login 405   405   405   405   405   405   405   login
+notifications:mark_read                         -            GET   login 405   405   405   405   405   405   405   login
+notifications:mark_read                         -            POST  login 302   no    no    no    no    no    no    login
 
-identity:start                                  -            GET   login no    no    no    no    no    bench bench bench
-identity:start                                  -            POST  login 405   405   405   405   405   bench bench bench
-identity:step1                                  -            GET   login no    no    no    no    no    bench bench bench
-identity:step1                                  -            POST  login no    no    no    no    no    bench bench bench
-identity:step2                                  -            GET   login no    no    no    no    no    bench bench bench
-identity:step2                                  -            POST  login no    no    no    no    no    bench bench bench
-identity:step3                                  -            GET   login no    no    no    no    no    bench bench bench
-identity:step3                                  -            POST  login no    no    no    no    no    bench bench bench
-identity:status                                 -            GET   login 200   200   200   200   200   bench bench bench
-identity:status                                 -            POST  login 405   405   405   405   405   bench bench bench
-identity:revise                                 -            GET   login 405   405   405   405   405   bench bench bench
-identity:revise                                 -            POST  login 302   302   302   302   302   bench bench bench
-identity:document                               -            GET   login 200   404   404   404   404   bench bench bench
-identity:document                               -            POST  login 405   405   405   405   405   bench bench bench
-identity:upload                                 -            GET   login 405   405   405   405   405   bench bench bench
-identity:upload                                 -            POST  login no    no    no    no    no    bench bench bench
-identity:slot_row                               -            GET   login 200   200   200   404   404   bench bench bench
-identity:slot_row                               -            POST  login 405   405   405   405   405   bench bench bench
-identity:authorization_letter                   -            GET   login no    no    no    no    no    bench bench bench
-identity:authorization_letter                   -            POST  login 405   405   405   405   405   bench bench bench
+identity:start                                  -            GET   login no    no    no    no    no    bench bench login
+identity:start                                  -            POST  login 405   405   405   405   405   bench bench login
+identity:step1                                  -            GET   login no    no    no    no    no    bench bench login
+identity:step1                                  -            POST  login no    no    no    no    no    bench bench login
+identity:step2                                  -            GET   login no    no    no    no    no    bench bench login
+identity:step2                                  -            POST  login no    no    no    no    no    bench bench login
+identity:step3                                  -            GET   login no    no    no    no    no    bench bench login
+identity:step3                                  -            POST  login no    no    no    no    no    bench bench login
+identity:status                                 -            GET   login 200   200   200   200   200   bench bench login
+identity:status                                 -            POST  login 405   405   405   405   405   bench bench login
+identity:revise                                 -            GET   login 405   405   405   405   405   bench bench login
+identity:revise                                 -            POST  login 302   302   302   302   302   bench bench login
+identity:document                               -            GET   login 200   404   404   404   404   bench bench login
+identity:document                               -            POST  login 405   405   405   405   405   bench bench login
+identity:upload                                 -            GET   login 405   405   405   405   405   bench bench login
+identity:upload                                 -            POST  login no    no    no    no    no    bench bench login
+identity:slot_row                               -            GET   login 200   200   200   404   404   bench bench login
+identity:slot_row                               -            POST  login 405   405   405   405   405   bench bench login
+identity:authorization_letter                   -            GET   login no    no    no    no    no    bench bench login
+identity:authorization_letter                   -            POST  login 405   405   405   405   405   bench bench login
 
-filings:verification_required                   -            GET   login 200   200   200   200   200   200   200   200
-filings:verification_required                   -            POST  login 405   405   405   405   405   405   405   405
-filings:start                                   -            GET   login 200   200   200   200   200   404   404   404
-filings:start                                   -            POST  login 400   400   400   400   400   404   404   404
-filings:mine                                    -            GET   login 200   200   200   200   200   404   404   404
-filings:mine                                    -            POST  login 405   405   405   405   405   404   404   404
-filings:invitations                             -            GET   login 200   200   200   200   200   404   404   404
-filings:invitations                             -            POST  login 405   405   405   405   405   404   404   404
-filings:invitation_accept                       invitation   GET   login 405   405   405   405   405   404   404   404
-filings:invitation_accept                       invitation   POST  login 404   404   302   404   404   404   404   404
-filings:invitation_decline                      invitation   GET   login 405   405   405   405   405   404   404   404
-filings:invitation_decline                      invitation   POST  login 404   404   302   404   404   404   404   404
+filings:verification_required                   -            GET   login 200   200   200   200   200   200   200   login
+filings:verification_required                   -            POST  login 405   405   405   405   405   405   405   login
+filings:start                                   -            GET   login 200   200   200   200   200   404   404   login
+filings:start                                   -            POST  login 400   400   400   400   400   404   404   login
+filings:mine                                    -            GET   login 200   200   200   200   200   404   404   login
+filings:mine                                    -            POST  login 405   405   405   405   405   404   404   login
+filings:invitations                             -            GET   login 200   200   200   200   200   404   404   login
+filings:invitations                             -            POST  login 405   405   405   405   405   404   404   login
+filings:invitation_accept                       invitation   GET   login 405   405   405   405   405   404   404   login
+filings:invitation_accept                       invitation   POST  login 404   404   302   404   404   404   404   login
+filings:invitation_decline                      invitation   GET   login 405   405   405   405   405   404   404   login
+filings:invitation_decline                      invitation   POST  login 404   404   302   404   404   404   404   login
 
-filings:detail                                  filing       GET   login 200   404   200   404   404   404   404   404
-filings:detail                                  filing       POST  login 405   405   405   405   405   404   404   404
-filings:step                                    filing       GET   login 200   404   404   404   404   404   404   404
-filings:step                                    filing       POST  login 302   404   404   404   404   404   404   404
-filings:delete                                  filing       GET   login 405   405   405   405   405   404   404   404
-filings:delete                                  filing       POST  login no    404   404   404   404   404   404   404
-filings:owner_add                               filing       GET   login 405   405   405   405   405   404   404   404
-filings:owner_add                               filing       POST  login 302   404   404   404   404   404   404   404
-filings:owner_remove                            filing party GET   login 405   405   405   405   405   404   404   404
-filings:owner_remove                            filing party POST  login 302   404   404   404   404   404   404   404
-filings:document                                filing       GET   login 200   404   200   404   404   404   404   404
-filings:document                                filing       POST  login 405   405   405   405   405   404   404   404
-filings:upload                                  filing       GET   login 405   405   405   405   405   404   404   404
-filings:upload                                  filing       POST  login no    404   404   404   404   404   404   404
-filings:codes_send                              filing       GET   login 405   405   405   405   405   404   404   404
-filings:codes_send                              filing       POST  login no    404   404   404   404   404   404   404
-filings:code_confirm                            filing       GET   login 405   405   405   405   405   404   404   404
-filings:code_confirm                            filing       POST  login no    404   404   404   404   404   404   404
-filings:confirm_mine                            filing       GET   login 405   405   405   405   405   404   404   404
-filings:confirm_mine                            filing       POST  login no    404   no    404   404   404   404   404
-filings:form_pdf                                filing       GET   login 200   404   200   404   404   404   404   404
-filings:form_pdf                                filing       POST  login 405   405   405   405   405   404   404   404
-filings:mandate_letter                          filing       GET   login 404   404   404   404   404   404   404   404
+filings:detail                                  filing       GET   login 200   404   200   404   404   404   404   login
+filings:detail                                  filing       POST  login 405   405   405   405   405   404   404   login
+filings:step                                    filing       GET   login 200   404   404   404   404   404   404   login
+filings:step                                    filing       POST  login 302   404   404   404   404   404   404   login
+filings:delete                                  filing       GET   login 405   405   405   405   405   404   404   login
+filings:delete                                  filing       POST  login no    404   404   404   404   404   404   login
+filings:owner_add                               filing       GET   login 405   405   405   405   405   404   404   login
+filings:owner_add                               filing       POST  login 302   404   404   404   404   404   404   login
+filings:owner_remove                            filing party GET   login 405   405   405   405   405   404   404   login
+filings:owner_remove                            filing party POST  login 302   404   404   404   404   404   404   login
+filings:document                                filing       GET   login 200   404   200   404   404   404   404   login
+filings:document                                filing       POST  login 405   405   405   405   405   404   404   login
+filings:upload                                  filing       GET   login 405   405   405   405   405   404   404   login
+filings:upload                                  filing       POST  login no    404   404   404   404   404   404   login
+filings:codes_send                              filing       GET   login 405   405   405   405   405   404   404   login
+filings:codes_send                              filing       POST  login no    404   404   404   404   404   404   login
+filings:code_confirm                            filing       GET   login 405   405   405   405   405   404   404   login
+filings:code_confirm                            filing       POST  login no    404   404   404   404   404   404   login
+filings:confirm_mine                            filing       GET   login 405   405   405   405   405   404   404   login
+filings:confirm_mine                            filing       POST  login no    404   no    404   404   404   404   login
+filings:form_pdf                                filing       GET   login 200   404   200   404   404   404   404   login
+filings:form_pdf                                filing       POST  login 405   405   405   405   405   404   404   login
+filings:mandate_letter                          filing       GET   login 404   404   404   404   404   404   404   login
 filings:mandate_letter                          filing       POST  405   405   405   405   405   405   405   405   405
-filings:signature_page                          filing       GET   login 405   405   405   405   405   404   404   404
-filings:signature_page                          filing       POST  login no    404   404   404   404   404   404   404
-filings:submit                                  filing       GET   login 405   405   405   405   405   404   404   404
-filings:submit                                  filing       POST  login no    404   404   404   404   404   404   404
-filings:withdraw                                filing       GET   login 405   405   405   405   405   404   404   404
-filings:withdraw                                filing       POST  login 302   404   404   404   404   404   404   404
+filings:signature_page                          filing       GET   login 405   405   405   405   405   404   404   login
+filings:signature_page                          filing       POST  login no    404   404   404   404   404   404   login
+filings:submit                                  filing       GET   login 405   405   405   405   405   404   404   login
+filings:submit                                  filing       POST  login no    404   404   404   404   404   404   login
+filings:withdraw                                filing       GET   login 405   405   405   405   405   404   404   login
+filings:withdraw                                filing       POST  login 302   404   404   404   404   404   404   login
 
-filings:detail                                  agent filing GET   login 200   404   200   200   404   404   404   404
-filings:detail                                  agent filing POST  login 405   405   405   405   405   404   404   404
-filings:step                                    agent filing GET   login 404   404   404   200   404   404   404   404
-filings:step                                    agent filing POST  login 404   404   404   302   404   404   404   404
-filings:delete                                  agent filing GET   login 405   405   405   405   405   404   404   404
-filings:delete                                  agent filing POST  login 404   404   404   no    404   404   404   404
-filings:owner_add                               agent filing GET   login 405   405   405   405   405   404   404   404
-filings:owner_add                               agent filing POST  login 404   404   404   302   404   404   404   404
-filings:owner_remove                            agent party  GET   login 405   405   405   405   405   404   404   404
-filings:owner_remove                            agent party  POST  login 404   404   404   302   404   404   404   404
-filings:document                                agent filing GET   login 200   404   200   200   404   404   404   404
-filings:document                                agent filing POST  login 405   405   405   405   405   404   404   404
-filings:upload                                  agent filing GET   login 405   405   405   405   405   404   404   404
-filings:upload                                  agent filing POST  login 404   404   404   no    404   404   404   404
-filings:codes_send                              agent filing GET   login 405   405   405   405   405   404   404   404
-filings:codes_send                              agent filing POST  login 404   404   404   no    404   404   404   404
-filings:code_confirm                            agent filing GET   login 405   405   405   405   405   404   404   404
-filings:code_confirm                            agent filing POST  login 404   404   404   no    404   404   404   404
-filings:confirm_mine                            agent filing GET   login 405   405   405   405   405   404   404   404
-filings:confirm_mine                            agent filing POST  login no    404   no    404   404   404   404   404
-filings:form_pdf                                agent filing GET   login 200   404   200   200   404   404   404   404
-filings:form_pdf                                agent filing POST  login 405   405   405   405   405   404   404   404
-filings:mandate_letter                          agent filing GET   login 200   404   404   200   404   404   404   404
+filings:detail                                  agent filing GET   login 200   404   200   200   404   404   404   login
+filings:detail                                  agent filing POST  login 405   405   405   405   405   404   404   login
+filings:step                                    agent filing GET   login 404   404   404   200   404   404   404   login
+filings:step                                    agent filing POST  login 404   404   404   302   404   404   404   login
+filings:delete                                  agent filing GET   login 405   405   405   405   405   404   404   login
+filings:delete                                  agent filing POST  login 404   404   404   no    404   404   404   login
+filings:owner_add                               agent filing GET   login 405   405   405   405   405   404   404   login
+filings:owner_add                               agent filing POST  login 404   404   404   302   404   404   404   login
+filings:owner_remove                            agent party  GET   login 405   405   405   405   405   404   404   login
+filings:owner_remove                            agent party  POST  login 404   404   404   302   404   404   404   login
+filings:document                                agent filing GET   login 200   404   200   200   404   404   404   login
+filings:document                                agent filing POST  login 405   405   405   405   405   404   404   login
+filings:upload                                  agent filing GET   login 405   405   405   405   405   404   404   login
+filings:upload                                  agent filing POST  login 404   404   404   no    404   404   404   login
+filings:codes_send                              agent filing GET   login 405   405   405   405   405   404   404   login
+filings:codes_send                              agent filing POST  login 404   404   404   no    404   404   404   login
+filings:code_confirm                            agent filing GET   login 405   405   405   405   405   404   404   login
+filings:code_confirm                            agent filing POST  login 404   404   404   no    404   404   404   login
+filings:confirm_mine                            agent filing GET   login 405   405   405   405   405   404   404   login
+filings:confirm_mine                            agent filing POST  login no    404   no    404   404   404   404   login
+filings:form_pdf                                agent filing GET   login 200   404   200   200   404   404   404   login
+filings:form_pdf                                agent filing POST  login 405   405   405   405   405   404   404   login
+filings:mandate_letter                          agent filing GET   login 200   404   404   200   404   404   404   login
 filings:mandate_letter                          agent filing POST  405   405   405   405   405   405   405   405   405
-filings:signature_page                          agent filing GET   login 405   405   405   405   405   404   404   404
-filings:signature_page                          agent filing POST  login 404   404   404   no    404   404   404   404
-filings:submit                                  agent filing GET   login 405   405   405   405   405   404   404   404
-filings:submit                                  agent filing POST  login 404   404   404   no    404   404   404   404
-filings:withdraw                                agent filing GET   login 405   405   405   405   405   404   404   404
-filings:withdraw                                agent filing POST  login 404   404   404   302   404   404   404   404
+filings:signature_page                          agent filing GET   login 405   405   405   405   405   404   404   login
+filings:signature_page                          agent filing POST  login 404   404   404   no    404   404   404   login
+filings:submit                                  agent filing GET   login 405   405   405   405   405   404   404   login
+filings:submit                                  agent filing POST  login 404   404   404   no    404   404   404   login
+filings:withdraw                                agent filing GET   login 405   405   405   405   405   404   404   login
+filings:withdraw                                agent filing POST  login 404   404   404   302   404   404   404   login
 
-examination_applicant:correction                correction   GET   login 200   404   200   404   404   404   404   404
-examination_applicant:correction                correction   POST  login 200   404   no    404   404   404   404   404
-examination_applicant:correction_codes          correction   GET   login 405   405   405   405   405   404   404   404
-examination_applicant:correction_codes          correction   POST  login no    404   404   404   404   404   404   404
-examination_applicant:correction_signature_page correction   GET   login 405   405   405   405   405   404   404   404
-examination_applicant:correction_signature_page correction   POST  login no    404   404   404   404   404   404   404
-examination_applicant:certificate               registered   GET   login 200   404   200   404   404   404   404   404
-examination_applicant:certificate               registered   POST  login 405   405   405   405   405   404   404   404
+examination_applicant:correction                correction   GET   login 200   404   200   404   404   404   404   login
+examination_applicant:correction                correction   POST  login 200   404   no    404   404   404   404   login
+examination_applicant:correction_codes          correction   GET   login 405   405   405   405   405   404   404   login
+examination_applicant:correction_codes          correction   POST  login no    404   404   404   404   404   404   login
+examination_applicant:correction_signature_page correction   GET   login 405   405   405   405   405   404   404   login
+examination_applicant:correction_signature_page correction   POST  login no    404   404   404   404   404   404   login
+examination_applicant:certificate               registered   GET   login 200   404   200   404   404   404   404   login
+examination_applicant:certificate               registered   POST  login 405   405   405   405   405   404   404   login
 
-agents:dashboard                                -            GET   login 404   404   404   200   200   404   404   404
-agents:dashboard                                -            POST  login 404   404   404   405   405   404   404   404
-agents:mandates                                 -            GET   login 200   200   200   200   200   200   200   200
-agents:mandates                                 -            POST  login 405   405   405   405   405   405   405   405
-agents:propose                                  -            GET   login 404   404   404   200   200   404   404   404
-agents:propose                                  -            POST  login 404   404   404   400   400   404   404   404
-agents:mandate_detail                           mandate      GET   login 200   404   404   200   404   404   404   404
-agents:mandate_detail                           mandate      POST  login 405   405   405   405   405   405   405   405
-agents:letter                                   mandate      GET   login 200   404   404   200   404   404   404   404
-agents:letter                                   mandate      POST  login 405   405   405   405   405   405   405   405
-agents:signed_letter                            mandate      GET   login 200   404   404   200   404   404   404   404
-agents:signed_letter                            mandate      POST  login 405   405   405   405   405   405   405   405
-agents:upload_letter                            mandate      GET   login 405   405   405   405   405   405   405   405
-agents:upload_letter                            mandate      POST  login no    404   404   no    404   404   404   404
-agents:accept                                   mandate      GET   login 405   405   405   405   405   405   405   405
-agents:accept                                   mandate      POST  login no    404   404   no    404   404   404   404
-agents:decline                                  mandate      GET   login 405   405   405   405   405   405   405   405
-agents:decline                                  mandate      POST  login no    404   404   no    404   404   404   404
-agents:revoke                                   mandate      GET   login 405   405   405   405   405   405   405   405
-agents:revoke                                   mandate      POST  login 302   404   404   302   404   404   404   404
+agents:dashboard                                -            GET   login 404   404   404   200   200   404   404   login
+agents:dashboard                                -            POST  login 404   404   404   405   405   404   404   login
+agents:mandates                                 -            GET   login 200   200   200   200   200   200   200   login
+agents:mandates                                 -            POST  login 405   405   405   405   405   405   405   login
+agents:propose                                  -            GET   login 404   404   404   200   200   404   404   login
+agents:propose                                  -            POST  login 404   404   404   400   400   404   404   login
+agents:mandate_detail                           mandate      GET   login 200   404   404   200   404   404   404   login
+agents:mandate_detail                           mandate      POST  login 405   405   405   405   405   405   405   login
+agents:letter                                   mandate      GET   login 200   404   404   200   404   404   404   login
+agents:letter                                   mandate      POST  login 405   405   405   405   405   405   405   login
+agents:signed_letter                            mandate      GET   login 200   404   404   200   404   404   404   login
+agents:signed_letter                            mandate      POST  login 405   405   405   405   405   405   405   login
+agents:upload_letter                            mandate      GET   login 405   405   405   405   405   405   405   login
+agents:upload_letter                            mandate      POST  login no    404   404   no    404   404   404   login
+agents:accept                                   mandate      GET   login 405   405   405   405   405   405   405   login
+agents:accept                                   mandate      POST  login no    404   404   no    404   404   404   login
+agents:decline                                  mandate      GET   login 405   405   405   405   405   405   405   login
+agents:decline                                  mandate      POST  login no    404   404   no    404   404   404   login
+agents:revoke                                   mandate      GET   login 405   405   405   405   405   405   405   login
+agents:revoke                                   mandate      POST  login 302   404   404   302   404   404   404   login
 
 staff:home                                      -            GET   staff staff staff staff staff staff 200   200   staff
 staff:home                                      -            POST  staff staff staff staff staff staff 405   405   staff
