@@ -21,7 +21,7 @@ from .textcodec import decode_source
 EXCEPTION_MODES = ("redact", "first10", "object-code")
 _HEAD_LINES = 80 * LINES_PER_PAGE  # whole listings of up to 80 pages stay in memory: cheap and simple
 _SNIFF = 8192
-_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+_RANGE = re.compile(r"^([0-9]+)(?:-([0-9]+))?$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ def parse_redaction(spec: str) -> Redaction:
             raise DepositError(f"涂黑范围 {spec} 中的行号 {part} 不是递增的正整数")
         ranges.append((low, high))
     if target.startswith("@"):
-        if not target[1:].isdigit() or int(target[1:]) < 1:
+        # ASCII digits only: str.isdigit() takes "²", which int() refuses.
+        if not re.fullmatch(r"[0-9]+", target[1:]) or int(target[1:]) < 1:
             raise DepositError(f"涂黑范围 {spec} 中的页码不对")
         return Redaction(tuple(ranges), page=int(target[1:]))
     return Redaction(tuple(ranges), file=target.replace("\\", "/").removeprefix("./"))

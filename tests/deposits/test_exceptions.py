@@ -80,7 +80,7 @@ def test_redaction_syntax() -> None:
     assert parse_redaction("src/a.py:3-5,9").ranges == ((3, 5), (9, 9))
     assert parse_redaction("./src/a.py:3").file == "src/a.py"
     assert parse_redaction("@12:1-25").page == 12
-    for bad in ("a.py", "a.py:5-3", "@x:1-2", "a.py:1-b"):
+    for bad in ("a.py", "a.py:5-3", "@x:1-2", "a.py:1-b", "@²:1-2", "@١٢:1-2", "a.py:١-٣"):
         with pytest.raises(DepositError):
             parse_redaction(bad)
 
