@@ -7,6 +7,7 @@ The pages render the same whatever the database, so this runs in the SQLite pass
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -68,7 +69,7 @@ def portal_data(portal, verified_alice, verified_bob, agent, examiner, reviewer,
     }
 
 
-def pages_of(data) -> dict[str, list[str]]:
+def pages_of(data) -> dict[str, list[str | tuple[str, list[str]]]]:
     """The pages each visitor looks at, by visitor."""
     draft, waiting, registered = data["draft"], data["waiting"], data["registered"]
     record = data["record"]
@@ -86,6 +87,10 @@ def pages_of(data) -> dict[str, list[str]]:
             reverse("accounts:signup"),
             reverse("accounts:password_reset"),
             reverse("accounts:staff_login"),
+            # Pages reached by a click, which leaves the state they need in the session.
+            (reverse("accounts:signup"), ["accept-terms"]),
+            (reverse("accounts:signup"), ["accept-terms", "kind-individual"]),
+            (reverse("accounts:signup"), ["accept-terms", "kind-institution"]),
         ],
         "alice": [
             reverse("filings:catalog"),
@@ -101,7 +106,11 @@ def pages_of(data) -> dict[str, list[str]]:
             reverse("agents:mandates"),
             reverse("identity:status"),
         ],
-        "newcomer": [reverse("filings:verification_required"), reverse("identity:step1")],
+        "newcomer": [
+            reverse("filings:verification_required"),
+            reverse("identity:step1"),
+            (reverse("identity:step1"), ["next"]),
+        ],
         "agent": [
             reverse("agents:dashboard"),
             reverse("agents:propose"),
@@ -132,17 +141,27 @@ def sign_in(page, visitor: str) -> None:
         log_in(page, visitor, PASSWORD)
 
 
-def look_at(page, visitor: str, path: str) -> list[str]:
-    """Open ``path`` at each width, keep a screenshot, and return what is wrong, prefixed with where."""
+def look_at(page, visitor: str, where: str | tuple[str, list[str]]) -> list[str]:
+    """Open a page (a path, or a path and the test ids to click from it) at each width, keep a screenshot, and
+    return what is wrong, prefixed with where."""
     wrong = []
+    path, clicks = (where, []) if isinstance(where, str) else where
     response = page.goto(path)
     if response is None or response.status >= 400:
         return [f"{visitor} {path}: HTTP {response.status if response else '—'}"]
+    for test_id in clicks:
+        page.get_by_test_id(test_id).click()
+        page.wait_for_load_state()
+    address = urlsplit(page.url)
+    path = address.path + (f"?{address.query}" if address.query else "")
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
         match = resolve(path.split("?")[0])
         query = path.partition("?")[2].replace("=", "-")
-        name = f"{visitor}-{match.view_name.replace(':', '-')}{'-' + query if query else ''}-{width}.png"
+        # Word arguments name the page (signup_details-individual); numbers and tokens would change every run.
+        words = [str(value) for value in match.kwargs.values() if str(value).isalpha()]
+        label = "-".join([match.view_name.replace(":", "-"), *words, *([query] if query else [])])
+        name = f"{visitor}-{label}-{width}.png"
         page.screenshot(path=SCREENSHOTS / name, full_page=True)
         wrong += [f"{visitor} {path} @{width}px: {finding}" for finding in findings(page)]
     return wrong
