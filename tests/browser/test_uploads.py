@@ -97,3 +97,23 @@ def test_a_refused_file_puts_its_message_in_the_box_and_the_page_stays_whole(at_
     )
     expect(page.get_by_test_id("upload-error-id_back")).to_have_count(0)
     expect(page.get_by_test_id("checks-id_back")).to_be_visible()
+
+
+def test_a_file_picked_before_the_page_is_set_up_still_uploads_in_place(at_the_uploads):
+    """A box that htmx has not yet seen (a slow page) must not fall back to a full submit that leaves the page."""
+    page = at_the_uploads
+    page.locator("[name=consent_id_data]").check()
+    # The box as the browser parsed it, before htmx processed it.
+    page.evaluate(
+        "() => { const box = document.querySelector('#slot-id_front'); box.outerHTML = box.outerHTML; }"
+    )
+    address = page.url
+    photo = pictures.jpeg_bytes(pictures.photo_of_card(pictures.id_card_front(), seed=34))
+    page.get_by_test_id("file-id_front").set_input_files(
+        {"name": "f.jpg", "mimeType": "image/jpeg", "buffer": photo}
+    )
+    expect(page.get_by_test_id("slot-id_front").locator(".upload-preview img")).to_have_attribute(
+        "src", re.compile(r"/identity/documents/id_front/\?v=")
+    )
+    assert page.url == address
+    expect(page.locator("[name=consent_id_data]")).to_be_checked()  # nothing typed on the page was lost

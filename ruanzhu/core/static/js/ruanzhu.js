@@ -97,6 +97,9 @@ document.addEventListener("change", (event) => {
   const slot = uploadSlot(input);
   if (!slot || input.type !== "file" || !input.files.length) return;
   showPreview(slot, input.files[0]);
+  // A file picked before htmx has set the page up must still go by htmx: a plain submit would leave the page
+  // and lose what was typed in the step's own form.
+  if (window.htmx) window.htmx.process(input.form);
   input.form.requestSubmit();
 });
 
