@@ -18,11 +18,13 @@ through before the first failure is written. Keys are blind indexes: no identifi
 
 import math
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -105,6 +107,29 @@ def login_attempt_succeeded(attempt: LoginAttempt) -> None:
             if row.attempts < _threshold(scope):
                 row.blocked_until = None
             row.save(update_fields=["attempts", "blocked_until"])
+
+
+@contextmanager
+def password_rechecked(*, request: HttpRequest, account: User) -> Iterator[None]:
+    """Count the re-check of a logged-in account's password (to change its phone, to close it) as a login attempt.
+
+    A stolen session must not be a way to guess the password faster than the login page allows: the attempt is
+    counted before the check, and raises LoginThrottled when the account must wait. A ValidationError on
+    ``password`` from the block is a wrong password; any other outcome means the password was right.
+    """
+    attempt = login_attempt_begin(request=request, identifier=account.username, account=account)
+    try:
+        yield
+    except ValidationError as error:
+        if "password" in getattr(error, "error_dict", {}):
+            login_attempt_failed(attempt)
+        else:
+            login_attempt_succeeded(attempt)
+        raise
+    except Exception:
+        login_attempt_succeeded(attempt)
+        raise
+    login_attempt_succeeded(attempt)
 
 
 def login_throttle_clear(*, account: User) -> None:

@@ -24,7 +24,13 @@ from ruanzhu.accounts.forms import (
     apply_validation_error,
 )
 from ruanzhu.accounts.models import User
-from ruanzhu.accounts.throttle import device_cookie_set, login_attempt_failed, wait_message
+from ruanzhu.accounts.throttle import (
+    LoginThrottled,
+    device_cookie_set,
+    login_attempt_failed,
+    password_rechecked,
+    wait_message,
+)
 from ruanzhu.core.crypto import decrypt_text, encrypt_text
 from ruanzhu.core.http import client_ip
 from ruanzhu.core.masking import mask_phone
@@ -314,38 +320,45 @@ def profile(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def phone_change(request):
-    """Change the account's phone: the password again, then a code sent to the new number."""
+    """Change the account's phone: the password again (counted as a login attempt), then a code to the new number."""
     form = PhoneChangeForm(request.POST or None)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if request.POST.get("action") == "send_code":
-                services.phone_change_send_code(
-                    user=request.user,
-                    password=data["password"],
-                    new_phone=data["new_phone"],
-                    ip=client_ip(request),
-                )
-                messages.info(
-                    request,
-                    _("验证码已发送至 %(phone)s，5分钟内有效。") % {"phone": mask_phone(data["new_phone"])},
-                )
-            elif not data.get("code"):
-                form.add_error("code", _("请输入新手机号收到的验证码。"))
-            else:
-                services.user_phone_change(
-                    user=request.user,
-                    password=data["password"],
-                    new_phone=data["new_phone"],
-                    code=data["code"],
-                )
-                messages.success(request, _("手机号已更换。"))
-                return redirect("accounts:profile")
+            with password_rechecked(request=request, account=request.user):
+                response = _phone_change_step(request, form, data)
+            if response is not None:
+                return response
+        except LoginThrottled as throttled:
+            form.add_error(None, wait_message(throttled.wait_seconds))
+            status = 429
         except ValidationError as error:
             apply_validation_error(form, error)
         except SendRefused as refusal:
             form.add_error("new_phone", refusal.message)
         except CodeRejected as rejection:
             form.add_error("code", rejection.message)
-    status = 400 if request.method == "POST" and form.errors else 200
+    if status == 400 and not form.errors:
+        status = 200
     return render(request, "accounts/phone_change.html", {"form": form}, status=status)
+
+
+def _phone_change_step(request: HttpRequest, form: PhoneChangeForm, data: dict) -> HttpResponse | None:
+    """Send the code, or change the phone with it; return where to go next, or None to show the form again."""
+    if request.POST.get("action") == "send_code":
+        services.phone_change_send_code(
+            user=request.user, password=data["password"], new_phone=data["new_phone"], ip=client_ip(request)
+        )
+        messages.info(
+            request, _("验证码已发送至 %(phone)s，5分钟内有效。") % {"phone": mask_phone(data["new_phone"])}
+        )
+        return None
+    if not data.get("code"):
+        form.add_error("code", _("请输入新手机号收到的验证码。"))
+        return None
+    services.user_phone_change(
+        user=request.user, password=data["password"], new_phone=data["new_phone"], code=data["code"]
+    )
+    messages.success(request, _("手机号已更换。"))
+    return redirect("accounts:profile")

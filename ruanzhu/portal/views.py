@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ruanzhu.accounts.throttle import LoginThrottled, password_rechecked, wait_message
 from ruanzhu.portal.privacy import account_close, account_export
 
 
@@ -34,7 +35,15 @@ def close_account(request):
     error = None
     if request.method == "POST":
         try:
-            account_close(user=request.user, password=request.POST.get("password", ""))
+            with password_rechecked(request=request, account=request.user):
+                account_close(user=request.user, password=request.POST.get("password", ""))
+        except LoginThrottled as throttled:
+            return render(
+                request,
+                "portal/account_close.html",
+                {"error": wait_message(throttled.wait_seconds)},
+                status=429,
+            )
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:

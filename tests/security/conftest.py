@@ -243,8 +243,10 @@ def world(people, clients, deposits, settings):
 
 
 # --- "Nothing changed" ------------------------------------------------------------------------------------------
-# A persona's own session (its last-seen time, a flash message) is no data of the portal.
+# A persona's own session (its last-seen time, a flash message) is no data of the portal. Nor is the count of
+# password attempts that a refused password page keeps (accounts.LoginThrottle): counting is what refusing does.
 SESSION_TABLE = "django_session"
+ATTEMPT_TABLE = "accounts_loginthrottle"
 
 
 class WriteRecorder:
@@ -260,7 +262,7 @@ class WriteRecorder:
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
-        if SESSION_TABLE in sql or verb not in {"INSERT", "UPDATE", "DELETE"}:
+        if SESSION_TABLE in sql or ATTEMPT_TABLE in sql or verb not in {"INSERT", "UPDATE", "DELETE"}:
             return result
         if verb == "INSERT" or getattr(context["cursor"], "rowcount", -1) != 0:
             self.writes.append(sql[:200])
@@ -271,7 +273,11 @@ def database_digest() -> str:
     """Return a digest of every row of every table the portal's models own (sessions aside)."""
     digest = hashlib.sha256()
     for model in apps.get_models(include_auto_created=True):
-        if model._meta.proxy or not model._meta.managed or model._meta.db_table == SESSION_TABLE:
+        if (
+            model._meta.proxy
+            or not model._meta.managed
+            or model._meta.db_table in (SESSION_TABLE, ATTEMPT_TABLE)
+        ):
             continue
         digest.update(model._meta.db_table.encode())
         for row in model._base_manager.order_by("pk").values_list():
