@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: probes are answered before the HTTPS redirect and the host check (ruanzhu.core.health).
+    "ruanzhu.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that its headers reach every response, static files and refusals included.
     "ruanzhu.core.middleware.BrowserPolicyMiddleware",
