@@ -73,6 +73,8 @@ def pages_of(data) -> dict[str, list[str | tuple[str, list[str]]]]:
     """The pages each visitor looks at, by visitor."""
     draft, waiting, registered = data["draft"], data["waiting"], data["registered"]
     record = data["record"]
+    # The form as printed: its QR code names the version that was rendered.
+    printed = waiting.form_versions.exclude(rendered_at=None).latest("number")
     steps = [reverse("filings:step", args=[draft.pk, step.slug]) for step in definition_for("R11").steps]
     return {
         "anonymous": [
@@ -82,6 +84,7 @@ def pages_of(data) -> dict[str, list[str | tuple[str, list[str]]]]:
             reverse("registry:search") + "?q=智慧园区",
             reverse("registry:record", args=[record.registration_number]),
             reverse("registry:verify", args=[record.certificate_token]),
+            reverse("filings:form_verify", args=[waiting.flow_number, printed.token]),
             reverse("accounts:login"),
             reverse("accounts:login") + "?tab=institution",
             reverse("accounts:signup"),

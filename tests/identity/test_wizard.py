@@ -203,10 +203,10 @@ def test_upload_for_a_slot_of_the_other_kind_is_refused(client, applicant, photo
     assert not VerificationDocument.objects.exists()
 
 
-def test_submit_needs_every_document_and_both_consents(client, applicant, photos):
-    client.force_login(applicant)
+def details_saved(client):
+    """Steps 1 and 2 of an individual, done: the uploads and consents of step 3 are next."""
     client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
-    client.post(
+    response = client.post(
         reverse("identity:step2"),
         {
             "real_name": "张三",
@@ -217,6 +217,12 @@ def test_submit_needs_every_document_and_both_consents(client, applicant, photos
             "city": "北京市",
         },
     )
+    assert response.status_code == 302
+
+
+def test_submit_needs_every_document_and_both_consents(client, applicant, photos):
+    client.force_login(applicant)
+    details_saved(client)
     client.post(reverse("identity:upload", args=["id_front"]), {"file": upload_file(photos["id_front"])})
     response = client.post(reverse("identity:step3"), {"consent_id_data": "on", "consent_face": "on"})
     assert response.status_code == 400
@@ -433,18 +439,7 @@ def test_an_institution_sees_its_credit_code_and_administrator_mistakes_together
 
 def test_step_3_names_the_missing_uploads_with_the_unticked_consents(client, applicant, photos):
     client.force_login(applicant)
-    client.post(reverse("identity:step1"), {"nationality": "中国", "id_type": "resident_id"})
-    client.post(
-        reverse("identity:step2"),
-        {
-            "real_name": "张三",
-            "id_number": ALICE_ID,
-            "id_valid_from": "2020-01-01",
-            "id_long_term": "on",
-            "province": "北京市",
-            "city": "北京市",
-        },
-    )
+    details_saved(client)
     page = client.post(reverse("identity:step3"), {}).content.decode()
     assert "请上传：证件照正面、证件照反面、手持证件照片。" in page
     assert "请勾选此项授权同意。" in page
