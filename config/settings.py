@@ -143,7 +143,7 @@ AUTH_USER_MODEL = "accounts.User"
 # The one backend also throttles every password login, the admin's included (ruanzhu.accounts.throttle).
 AUTHENTICATION_BACKENDS = ["ruanzhu.accounts.backends.IdentifierBackend"]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "ruanzhu.accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
