@@ -93,13 +93,26 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", "")
+# A streaming replica of the PostgreSQL primary: the public registry's search and record pages read from it
+# while it answers and keeps up (ruanzhu.core.dbrouter); everything else, and every write, goes to the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", 30)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", 5)
+# libpq counts whole seconds and takes 2 as its least: a replica that does not answer costs a request that long,
+# once per check interval.
+DATABASE_REPLICA_CONNECT_TIMEOUT = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2)
+DATABASE_ROUTERS = ["ruanzhu.core.dbrouter.PrimaryReplicaRouter"]
 if DATABASE_URL:
     import dj_database_url
 
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env.int("DB_CONN_MAX_AGE", 60))}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    def _database(url: str) -> dict:
+        database = dj_database_url.parse(url, conn_max_age=env.int("DB_CONN_MAX_AGE", 60))
+        if database["ENGINE"] == "django.db.backends.postgresql":
+            database.setdefault("OPTIONS", {})
+            database["CONN_HEALTH_CHECKS"] = True
+        return database
+
+    DATABASES = {"default": _database(DATABASE_URL)}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -117,6 +130,15 @@ else:
             "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to name a PostgreSQL primary.")
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name a PostgreSQL replica (postgres://...).")
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", DATABASE_REPLICA_CONNECT_TIMEOUT)
+    # The test runner creates no database for it: in tests it is the default database under another name.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Exists, OuterRef, QuerySet
 
 from ruanzhu.registry.models import (
@@ -62,6 +62,8 @@ def _parse_date_cursor(cursor: str) -> tuple[datetime.date, int]:
 
 def _token_counts(*, scope: str, tokens: list[str]) -> dict[str, int]:
     """Count the rows of each token, up to TOKEN_COUNT_CAP, in one statement."""
+    # Raw SQL picks its database as the queries around it do: the replica inside a replica scope (core.dbrouter).
+    connection = connections[router.db_for_read(RegistrationSearchToken)]
     table = connection.ops.quote_name(RegistrationSearchToken._meta.db_table)
     # Only the table name (from the model) is formatted in; the values are parameters.
     columns = ", ".join(

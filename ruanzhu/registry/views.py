@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from ruanzhu.core.dbrouter import replica_view
 from ruanzhu.registry.forms import SearchForm
 from ruanzhu.registry.selectors import (
     InvalidQuery,
@@ -17,6 +18,7 @@ from ruanzhu.registry.selectors import (
 
 
 @require_GET
+@replica_view
 def search(request):
     """Search the registry by software name, owner or registration number."""
     context = {"form": SearchForm(initial={"field": SearchField.NAME}), "page": None, "error": None}
@@ -43,6 +45,7 @@ def search(request):
 
 
 @require_GET
+@replica_view
 def record(request, registration_number):
     """Show one registration with its later changes."""
     registration = registration_get(registration_number=registration_number)
