@@ -6,6 +6,7 @@ transport-security settings. Any single value can still be set through its own v
 be read from a file named by ``<NAME>_FILE``.
 """
 
+import ipaddress
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -53,6 +54,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: probes are answered before the HTTPS redirect and the host check (ruanzhu.core.health).
     "ruanzhu.core.health.HealthCheckMiddleware",
+    # Next: /metrics for the scraper's address only, and every other request counted (ruanzhu.core.metrics).
+    "ruanzhu.core.metrics.MetricsMiddleware",
+    # Every later log line and every task queued by the request carries its id (ruanzhu.core.requestid).
+    "ruanzhu.core.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that its headers reach every response, static files and refusals included.
     "ruanzhu.core.middleware.BrowserPolicyMiddleware",
@@ -354,13 +359,40 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# One line a record on stderr: JSON objects (LOG_FORMAT=json, the production default) or plain text. Every record
+# carries the request id and, in a task, the task's name and id; personal data is redacted (ruanzhu.core.logs).
+LOG_FORMAT = env.choice("LOG_FORMAT", ("json", "plain"), "json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "ruanzhu.core.logs.JsonLogFormatter"},
+        "plain": {"()": "ruanzhu.core.logs.PlainLogFormatter"},
+    },
+    "filters": {"request_context": {"()": "ruanzhu.core.logs.RequestContextFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    # Django's own loggers go to the root handler only: not also to Django's default console (plain text, with
+    # DEBUG) or to the admins' mailbox (a request's details in clear).
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
+
+# --- Observability ----------------------------------------------------------------------------------------------
+# /metrics (Prometheus) is answered only to these addresses or networks, as seen on the connection itself
+# (REMOTE_ADDR: X-Forwarded-For is never read for it); anyone else gets 404 (ruanzhu.core.metrics).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS must list IP addresses or networks; got {_network!r}."
+        ) from None
+# A Celery worker serves its own metrics on this port (0: off); it listens on CELERY_METRICS_ADDR.
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", 0)
+CELERY_METRICS_ADDR = env.str("CELERY_METRICS_ADDR", "127.0.0.1")
 
 # --- Filings ---------------------------------------------------------------------------------------------------
 SOFTWARE_CATEGORIES = env.list(

@@ -12,3 +12,7 @@ class CoreConfig(AppConfig):
         from ruanzhu.core.converters import register_converters
 
         register_converters()
+
+        # Connect the Celery signals that carry the request id to tasks, keep Django's logging in workers and
+        # count task outcomes.
+        from ruanzhu.core import logs, metrics, requestid  # noqa: F401
