@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format deps deps-run system-deps system-deps-browser migrate demo messages bench clean
+.PHONY: run test lint format deps deps-run system-deps system-deps-browser migrate demo messages bench topology-up topology-down topology-test clean
 
 # pip's output goes to a log that is shown only when an install fails.
 pip_install = $(PIP) install --disable-pip-version-check --quiet $(1) >$(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
@@ -63,6 +63,19 @@ run: system-deps demo
 test: system-deps-browser deps
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The production topology on loopback (nginx, two gunicorn, two Celery workers, beat, Redis, S3, SMS sink,
+## PostgreSQL database ruanzhu_topology): scripts/topology.sh; its env for tests and benchmarks in
+## var/topology/topology.env.
+topology-up: deps
+	@./scripts/topology.sh up
+
+topology-down:
+	@./scripts/topology.sh down
+
+## End-to-end proofs over HTTPS through nginx; uses a running topology or brings one up (and down) itself.
+topology-test: deps
+	$(PY) -m pytest -m topology -p no:cacheprovider tests/topology $(PYTEST_ARGS)
 
 lint: deps
 	$(PY) -m ruff check .

@@ -3,7 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+from config.env import Env
 from ruanzhu.accounts import urls as accounts_urls
+from ruanzhu.core import bench_views
 from ruanzhu.core import views as core_views
 from ruanzhu.portal import urls as portal_urls
 
@@ -30,3 +32,7 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += [path("dev/", include("ruanzhu.otp.dev_urls"))]
+
+# A bare view for load tests to compare pages against (ruanzhu.core.bench_views); off unless asked for.
+if Env().bool("RUANZHU_BENCH_VIEWS", False):
+    urlpatterns += [path("bench/bare/", bench_views.bare, name="bench_bare")]

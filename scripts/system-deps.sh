@@ -4,12 +4,14 @@
 #   gettext             compiles the translations
 #   poppler-utils       pdftotext/pdftoppm, used by tests and to look at generated PDFs
 #   chromium, chromium-driver   the real browser for end-to-end tests (only with --browser)
+#   nginx               the reverse proxy of the loopback production topology (only with --topology)
 set -euo pipefail
 
 packages=(fonts-wqy-microhei gettext poppler-utils)
-if [ "${1:-}" = "--browser" ]; then
-  packages+=(chromium chromium-driver)
-fi
+case "${1:-}" in
+  --browser) packages+=(chromium chromium-driver) ;;
+  --topology) packages+=(nginx) ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do
