@@ -159,7 +159,30 @@ CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", not (REDIS_URL or env.str("CELERY_BROKER_URL", ""))
 )
 CELERY_TASK_EAGER_PROPAGATES = True
+# At least once: a message is acknowledged after its task ran, and given back when the worker dies under it;
+# the outbox (ruanzhu.core.outbox) makes each task's work happen once however often it is delivered.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged message to another worker after this many seconds: longer than the longest
+# task (an SMS provider call, a photo check: seconds) and the longest retry delay an SMS waits for, so that a
+# slow task is not run twice. A dead worker's messages come back sooner through the outbox relay.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 15 * 60)
+}
+# The outbox relay publishes again an entry that is not done this long after its last publish, at most
+# OUTBOX_MAX_ATTEMPTS publishes in all, then marks it failed; done entries are deleted after OUTBOX_KEEP_DAYS.
+OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", 5 * 60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", 10)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", 7)
+for _name, _value in {
+    "CELERY_VISIBILITY_TIMEOUT_SECONDS": CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"],
+    "OUTBOX_RELAY_AFTER_SECONDS": OUTBOX_RELAY_AFTER_SECONDS,
+    "OUTBOX_MAX_ATTEMPTS": OUTBOX_MAX_ATTEMPTS,
+    "OUTBOX_KEEP_DAYS": OUTBOX_KEEP_DAYS,
+}.items():
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
@@ -415,6 +438,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ruanzhu.accounts.tasks.login_throttles_purge_task",
         "schedule": 86400.0,
     },
+    "outbox-relay": {"task": "ruanzhu.core.tasks.outbox_relay_task", "schedule": 60.0},
+    "outbox-purge": {"task": "ruanzhu.core.tasks.outbox_purge_task", "schedule": 86400.0},
 }
 
 # --- Working days -----------------------------------------------------------------------------------------------

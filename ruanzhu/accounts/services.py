@@ -195,24 +195,22 @@ def user_phone_change(*, user: User, password: str, new_phone: str, code: str) -
             user = User.objects.select_for_update().get(pk=user.pk)
             user.set_phone(new_phone)
             user.save(update_fields=["phone", "phone_index"])
+            # Queued with the change itself: the old number is told if and only if the change commits.
+            if old_phone:
+                sms_notice_send(
+                    phone=old_phone,
+                    body=_("您的账户 %(username)s 已将手机号更换为 %(phone)s。如非本人操作，请立即联系客服。")
+                    % {"username": user.username, "phone": user.masked_phone},
+                    account=user,
+                )
+            notify(
+                recipient=user,
+                title=Text(gettext_noop("手机号已更换")),
+                body=Text(gettext_noop("账户手机号已更换为 %(phone)s。"), phone=user.masked_phone),
+                sms=False,
+            )
     except IntegrityError:
         raise ValidationError({"new_phone": [PHONE_TAKEN]}) from None
-    if old_phone:
-        transaction.on_commit(
-            lambda: sms_notice_send(
-                phone=old_phone,
-                body=_("您的账户 %(username)s 已将手机号更换为 %(phone)s。如非本人操作，请立即联系客服。")
-                % {"username": user.username, "phone": user.masked_phone},
-                account=user,
-            ),
-            robust=True,
-        )
-    notify(
-        recipient=user,
-        title=Text(gettext_noop("手机号已更换")),
-        body=Text(gettext_noop("账户手机号已更换为 %(phone)s。"), phone=user.masked_phone),
-        sms=False,
-    )
     return user
 
 

@@ -35,6 +35,8 @@ from ruanzhu.accounts.selectors import identifier_normalize
 from ruanzhu.accounts.tasks import login_wait_notice_task
 from ruanzhu.core.crypto import blind_index
 from ruanzhu.core.http import client_ip
+from ruanzhu.core.metrics import login_throttle_wait_observe
+from ruanzhu.core.outbox import outbox_enqueue
 from ruanzhu.otp.limits import format_wait
 
 Scope = LoginThrottle.Scope
@@ -75,6 +77,7 @@ def login_attempt_begin(*, request: HttpRequest, identifier: str, account: User 
     keys = _attempt_keys(request=request, identifier=identifier, account=account)
     wait = _reserve(keys, now=timezone.now())
     if wait:
+        login_throttle_wait_observe(wait_seconds=wait)
         raise LoginThrottled(wait)
     return LoginAttempt(keys=keys, account=account)
 
@@ -82,15 +85,16 @@ def login_attempt_begin(*, request: HttpRequest, identifier: str, account: User 
 def login_attempt_failed(attempt: LoginAttempt) -> None:
     """Leave the attempt counted; the first time in a window that the account must wait, tell its owner."""
     scope, key = attempt.keys[0]
-    # Run for every scope, so that a known and an unknown identifier cost the same queries.
-    first_wait = LoginThrottle.objects.filter(
-        key=key, blocked_until__isnull=False, notified_at__isnull=True
-    ).update(notified_at=timezone.now())
-    if first_wait and scope in (Scope.ACCOUNT, Scope.IDENTIFIER):
-        # Queued for an identifier without an account too (the task then has nobody to tell), so that the
-        # request does the same work either way.
-        account_id = attempt.account.pk if scope == Scope.ACCOUNT else None
-        transaction.on_commit(lambda: login_wait_notice_task.delay(account_id), robust=True)
+    with transaction.atomic():
+        # Run for every scope, so that a known and an unknown identifier cost the same queries.
+        first_wait = LoginThrottle.objects.filter(
+            key=key, blocked_until__isnull=False, notified_at__isnull=True
+        ).update(notified_at=timezone.now())
+        if first_wait and scope in (Scope.ACCOUNT, Scope.IDENTIFIER):
+            # Queued for an identifier without an account too (the task then has nobody to tell), so that the
+            # request does the same work either way.
+            account_id = attempt.account.pk if scope == Scope.ACCOUNT else None
+            outbox_enqueue(task=login_wait_notice_task, args=[account_id])
 
 
 @transaction.atomic

@@ -127,3 +127,40 @@ class ReasonCode(models.Model):
     def clause(self) -> str:
         """Return the applicant text without its closing punctuation, to stand inside a sentence or a list."""
         return self.applicant_text.strip().rstrip("。；;.，,")
+
+
+class OutboxEntry(models.Model):
+    """A task to run once the transaction that wrote it commits (ruanzhu.core.outbox).
+
+    Published right after the commit and again by the relay until a worker marks it done. Its arguments are
+    ids and flags, never personal data: the row is kept in clear for a few days.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待执行")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("已放弃")
+
+    task = models.CharField(_("任务"), max_length=200)
+    args = models.JSONField(_("位置参数"), default=list, blank=True)
+    kwargs = models.JSONField(_("关键字参数"), default=dict, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    # How many times the entry was handed to the broker: the first publish and each one by the relay.
+    attempts = models.PositiveSmallIntegerField(_("投递次数"), default=0)
+    # The type of the last error only: an exception's text may quote a number or an address.
+    last_error = models.CharField(_("最近错误"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    dispatched_at = models.DateTimeField(_("最近投递时间"), null=True, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待执行任务")
+        verbose_name_plural = _("待执行任务")
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="core_outbox_status_idx"),
+            models.Index(fields=["status", "done_at"], name="core_outbox_done_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"

@@ -15,6 +15,7 @@ from ruanzhu.accounts.models import User
 from ruanzhu.core.errors import ApplicationError
 from ruanzhu.core.files import read_private_file, store_private_file
 from ruanzhu.core.models import ReasonCode
+from ruanzhu.core.outbox import outbox_enqueue
 from ruanzhu.core.review import ReviewError, item_lock, item_transition
 from ruanzhu.core.workdays import review_due_date
 from ruanzhu.identity.images.quality import photo_hash
@@ -270,7 +271,7 @@ def verification_upload(*, verification: Verification, slot: str, data: bytes) -
                 "uploaded_at": timezone.now(),
             },
         )
-        transaction.on_commit(lambda: document_check_task.delay(document.pk), robust=True)
+        outbox_enqueue(task=document_check_task, args=[document.pk])
     return document
 
 

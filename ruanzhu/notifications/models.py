@@ -24,6 +24,10 @@ class Notification(models.Model):
     link = models.CharField(_("链接"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # When each copy was handed on (the email to the mail server, the SMS to the SMS queue, or dropped there
+    # because the day's SMS budget was spent), so that a redelivered task does not send it again.
+    email_sent_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True, editable=False)
+    sms_sent_at = models.DateTimeField(_("短信发送时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("站内消息")

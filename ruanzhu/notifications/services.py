@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 
+from ruanzhu.core.outbox import outbox_enqueue
 from ruanzhu.notifications.messages import Text
 from ruanzhu.notifications.models import Notification
 from ruanzhu.notifications.selectors import unread_cache_key
@@ -12,27 +13,29 @@ from ruanzhu.notifications.tasks import notification_deliver_task
 def notify(
     *, recipient, title: str | Text, body: str | Text, link: str = "", sms: bool = True, email: bool = True
 ) -> Notification:
-    """Tell ``recipient`` something: an in-site message now, SMS and email after the commit.
+    """Tell ``recipient`` something: an in-site message now, SMS and email queued in the same transaction.
 
     ``title`` and ``body`` as ``Text`` are shown in the reader's language; SMS and email go out in Chinese.
     """
     params = _params_of(title, body)
-    with translation.override(settings.LANGUAGE_CODE):
-        notification = Notification.objects.create(
-            recipient=recipient,
-            title=str(title),
-            body=str(body),
-            title_key=title.msgid if isinstance(title, Text) else "",
-            body_key=body.msgid if isinstance(body, Text) else "",
-            params=params,
-            link=link,
-        )
-    transaction.on_commit(lambda: cache.delete(unread_cache_key(recipient.pk)))
-    if sms or email:
-        transaction.on_commit(
-            lambda: notification_deliver_task.delay(notification.pk, sms=sms, email=email),
-            robust=True,
-        )
+    with transaction.atomic():
+        with translation.override(settings.LANGUAGE_CODE):
+            notification = Notification.objects.create(
+                recipient=recipient,
+                title=str(title),
+                body=str(body),
+                title_key=title.msgid if isinstance(title, Text) else "",
+                body_key=body.msgid if isinstance(body, Text) else "",
+                params=params,
+                link=link,
+            )
+        transaction.on_commit(lambda: cache.delete(unread_cache_key(recipient.pk)))
+        if sms or email:
+            outbox_enqueue(
+                task=notification_deliver_task,
+                args=[notification.pk],
+                kwargs={"sms": sms, "email": email},
+            )
     return notification
 
 

@@ -66,6 +66,8 @@ class SmsMessage(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("待发送")
+        # Claimed by a worker that is handing it to the backend (see delivery.sms_message_deliver).
+        SENDING = "sending", _("发送中")
         SENT = "sent", _("已发送")
         FAILED = "failed", _("发送失败")
         # Counted in the send limits like a real send, but nothing went out (see services.code_send_withheld).

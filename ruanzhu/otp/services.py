@@ -2,7 +2,7 @@
 
 Other apps call ``code_send`` (or ``code_send_withheld``), ``code_verify`` and ``sms_notice_send``. Codes are
 bound to (phone, purpose, subject), stored as an HMAC under ``OTP_HMAC_KEY`` and delivered after the commit by
-``sms_deliver_task``.
+``sms_deliver_task``, queued through the outbox in the transaction that issues them.
 """
 
 import hashlib
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ruanzhu.core.crypto import blind_index
 from ruanzhu.core.errors import ApplicationError
+from ruanzhu.core.outbox import outbox_enqueue
 from ruanzhu.core.phones import phone_index
 from ruanzhu.otp.limits import format_wait, rules_from_settings
 from ruanzhu.otp.models import OneTimeCode, OutboxMessage, Purpose, SendBudgetDay, SmsMessage
@@ -131,9 +132,9 @@ def _code_issue(*, phone: str, purpose: Purpose, subject: str, ip: str | None, a
         # The budget counts what goes out; a withheld send still runs the same statement and queues the same
         # task (which finds nothing to deliver), so that it takes as long as a real one.
         SendBudgetDay.objects.filter(pk=budget_day.pk).update(sent=F("sent") + (1 if text else 0))
-        # Delivery waits for the commit so that a rolled-back request sends nothing; "robust" keeps a
-        # delivery error (the task runs in-process in the embedded default) from failing the request itself.
-        transaction.on_commit(lambda: sms_deliver_task.delay(message.pk), robust=True)
+        # Queued in this transaction and published after the commit: a rolled-back request sends nothing, a
+        # committed one is delivered even if the publish fails (see ruanzhu.core.outbox).
+        outbox_enqueue(task=sms_deliver_task, args=[message.pk])
     logger.info("otp code issued: purpose=%s message=%s", purpose.value, message.pk)
 
 
@@ -156,7 +157,7 @@ def sms_notice_send(*, phone: str, body: str, account=None) -> SmsMessage | None
             created_at=now,
         )
         SendBudgetDay.objects.filter(pk=budget_day.pk).update(sent=F("sent") + 1)
-        transaction.on_commit(lambda: sms_deliver_task.delay(message.pk), robust=True)
+        outbox_enqueue(task=sms_deliver_task, args=[message.pk])
     return message
 
 
