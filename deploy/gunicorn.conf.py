@@ -61,8 +61,6 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = GUNICORN_ACCESS_LOG_FORMAT
 logconfig_dict = gunicorn_logconfig_dict()
-# gunicorn lays this over its own defaults, whose root logger writes to a "console" handler this one lacks.
-logconfig_dict.setdefault("root", {"level": "INFO", "handlers": ["error_console"]})
 
 
 def on_starting(server) -> None:
