@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp import admin as otp_totp_admin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ruanzhu.core.models import AuditEntry, CalendarDay, ReasonCode
+from ruanzhu.core.models import AuditEntry, CalendarDay, OutboxEntry, ReasonCode
+from ruanzhu.core.outbox import outbox_entries_retry
 
 
 @admin.register(AuditEntry)
@@ -94,3 +95,54 @@ class TOTPDeviceAdmin(otp_totp_admin.TOTPDeviceAdmin):
 
 admin.site.unregister(TOTPDevice)
 admin.site.register(TOTPDevice, TOTPDeviceAdmin)
+
+
+@admin.register(OutboxEntry)
+class OutboxEntryAdmin(admin.ModelAdmin):
+    """Queued tasks for operators: what is pending, what was given up, and a new start for the latter."""
+
+    list_display = [
+        "id",
+        "task",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "dispatched_at",
+        "done_at",
+    ]
+    list_filter = ["status", "task"]
+    search_fields = ["request_id"]
+    date_hierarchy = "created_at"
+    fields = [
+        "task",
+        "args",
+        "kwargs",
+        "request_id",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "dispatched_at",
+        "done_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request):
+        # The entries themselves are never edited; a new start is the one change, for those who may change them.
+        return request.user.has_perm("core.change_outboxentry")
+
+    @admin.action(description=_("重新执行已放弃的任务"), permissions=["retry"])
+    def retry(self, request, queryset):
+        changed = outbox_entries_retry(entry_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, _("%(count)d 个任务将在一分钟内重新执行。") % {"count": changed})

@@ -190,3 +190,13 @@ def outbox_purge(*, now: datetime | None = None) -> int:
         status=OutboxEntry.Status.DONE, done_at__lt=now - timedelta(days=settings.OUTBOX_KEEP_DAYS)
     ).delete()
     return deleted
+
+
+def outbox_entries_retry(*, entry_ids: Sequence[int]) -> int:
+    """Give failed entries a new start (pending, no attempts): the relay publishes them within a minute.
+
+    For operators once the cause is fixed (a provider that was down for hours); return how many changed.
+    """
+    return OutboxEntry.objects.filter(pk__in=entry_ids, status=OutboxEntry.Status.FAILED).update(
+        status=OutboxEntry.Status.PENDING, attempts=0, dispatched_at=None, last_error=""
+    )
