@@ -318,16 +318,50 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-if env.str("AWS_STORAGE_BUCKET_NAME", ""):
+# With AWS_STORAGE_BUCKET_NAME set, private files go to that bucket of an S3-compatible store (MinIO, Ceph RGW,
+# AWS S3, Aliyun OSS ...) instead of PRIVATE_MEDIA_ROOT. They are encrypted before upload (ruanzhu.core.files):
+# the store holds ciphertext only and never sees a key. Objects are private, never overwritten and never served
+# by a URL of the store (views stream them after checking access). Without access keys, boto3 looks for
+# credentials itself (AWS_ACCESS_KEY_ID..., an instance or pod role). Short connect timeouts and few retries make
+# a store that is down fail a request, and /readyz, in seconds rather than hold a worker.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config as BotocoreConfig
+
+    AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", "auto")
+    if AWS_S3_ADDRESSING_STYLE not in ("auto", "path", "virtual"):
+        raise ImproperlyConfigured("AWS_S3_ADDRESSING_STYLE must be auto, path or virtual.")
+    # Files above 8 MB go up in 8 MB parts, two at a time and at most two waiting in memory: boto3 reads a
+    # stream that cannot seek (the encrypting one) part by part, so an upload holds about 40 MB at most.
+    _transfer_config = TransferConfig(
+        multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=2
+    )
+    _transfer_config.max_in_memory_upload_chunks = 2
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", ""),
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", "") or None,
-            "default_acl": "private",
+            "region_name": env.str("AWS_S3_REGION_NAME", "") or None,
+            "access_key": env.str("AWS_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env.secret("AWS_S3_SECRET_ACCESS_KEY", dev_default="", required=False) or None,
+            "verify": env.str("AWS_S3_VERIFY", "") or None,  # a CA bundle for a store with a private CA
+            # Empty for a bucket with ACLs disabled (AWS "bucket owner enforced"), which refuses ACL headers.
+            "default_acl": env.str("AWS_DEFAULT_ACL", "private") or None,
             "querystring_auth": True,
             "querystring_expire": 300,
+            "custom_domain": None,
             "file_overwrite": False,
+            "object_parameters": {"ContentType": "application/octet-stream"},
+            "client_config": BotocoreConfig(
+                signature_version="s3v4",
+                s3={"addressing_style": AWS_S3_ADDRESSING_STYLE},
+                connect_timeout=env.int("AWS_S3_CONNECT_TIMEOUT", 2),
+                read_timeout=env.int("AWS_S3_READ_TIMEOUT", 20),
+                retries={"max_attempts": env.int("AWS_S3_MAX_ATTEMPTS", 2), "mode": "standard"},
+            ),
+            "transfer_config": _transfer_config,
         },
     }
 # Uploads: a view states its limit (ruanzhu.core.uploads.upload_limit) and the first handler stops reading a

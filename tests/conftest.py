@@ -12,6 +12,7 @@ from tests.factories import (
     VerificationFactory,
     deposit_pdfs,
 )
+from tests.s3server import S3Bucket, S3Server
 
 
 def pytest_collection_modifyitems(items):
@@ -62,6 +63,21 @@ def private_storage(settings, tmp_path):
         },
     }
     return location
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-compatible server (moto) on loopback, started once for the test session."""
+    with S3Server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_storage(settings, s3_server):
+    """Point the default storage at a fresh private bucket on the loopback S3 server."""
+    bucket = s3_server.create_bucket()
+    settings.STORAGES = {**settings.STORAGES, "default": s3_server.storage_options(bucket)}
+    return S3Bucket(name=bucket, client=s3_server.client(), endpoint_url=s3_server.endpoint_url)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from ruanzhu.agents import selectors, services
 from ruanzhu.agents.forms import DashboardFilterForm, LetterUploadForm, MandateProposeForm
 from ruanzhu.agents.letters import mandate_letter_pdf
 from ruanzhu.agents.models import Mandate
-from ruanzhu.core.files import private_file_response, read_private_file
+from ruanzhu.core.files import open_private_file, private_file_response
 from ruanzhu.core.uploads import upload_limit, upload_refusal
 
 FILINGS_PER_PAGE = 50
@@ -123,7 +123,7 @@ def signed_letter(request, pk: int):
         raise Http404
     extension = mandate.letter_storage_name.rsplit(".", 1)[-1]
     return private_file_response(
-        content=read_private_file(mandate.letter_storage_name),
+        content=open_private_file(mandate.letter_storage_name),
         filename=f"委托书-已签署-{mandate.pk}.{extension}",
         content_type=mandate.letter_content_type,
         as_attachment=mandate.letter_is_pdf,

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ruanzhu.accounts.decorators import staff_required
-from ruanzhu.core.files import private_file_response, read_private_file
+from ruanzhu.core.files import open_private_file, private_file_response
 from ruanzhu.core.models import AuditEntry
 from ruanzhu.core.review import ReviewActions
 from ruanzhu.core.services import audit_record
@@ -131,7 +131,7 @@ def document(request, pk: int, kind: str):
         request=request,
     )
     return private_file_response(
-        content=read_private_file(item.storage_name),
+        content=open_private_file(item.storage_name),
         filename=item.original_name or f"{filing.pk}-{kind}",
         content_type=item.content_type,
     )

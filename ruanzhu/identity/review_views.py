@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ruanzhu.accounts.decorators import staff_required
-from ruanzhu.core.files import private_file_response, read_private_file
+from ruanzhu.core.files import open_private_file, private_file_response, read_private_file
 from ruanzhu.core.models import AuditEntry
 from ruanzhu.core.review import ReviewActions
 from ruanzhu.core.services import audit_record
@@ -70,9 +70,12 @@ def document(request, pk: int, slot: str):
     item = verification.documents.filter(slot=slot).first()
     if item is None:
         raise Http404
-    content = read_private_file(item.storage_name)
-    if not item.is_pdf:
-        content = watermark_for_staff(content)
+    # A PDF streams as stored; an image is watermarked first, so it is read whole.
+    content = (
+        open_private_file(item.storage_name)
+        if item.is_pdf
+        else watermark_for_staff(read_private_file(item.storage_name))
+    )
     audit_record(
         actor=request.user,
         action=AuditEntry.Action.VIEW_ID_IMAGE,

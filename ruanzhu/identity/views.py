@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ruanzhu.accounts.decorators import identity_applicant_required
 from ruanzhu.accounts.forms import apply_validation_error
 from ruanzhu.core import divisions
-from ruanzhu.core.files import private_file_response, read_private_file
+from ruanzhu.core.files import open_private_file, private_file_response
 from ruanzhu.core.uploads import upload_limit, upload_refusal
 from ruanzhu.identity import services
 from ruanzhu.identity.forms import (
@@ -265,7 +265,7 @@ def document(request, slot: str):
     """Show the applicant their own uploaded document."""
     item = document_for_owner(account=request.user, slot=slot)
     return private_file_response(
-        content=read_private_file(item.storage_name),
+        content=open_private_file(item.storage_name),
         filename=f"{item.slot}.{item.storage_name.rsplit('.', 1)[-1]}",
         content_type=item.content_type,
         as_attachment=False,

@@ -332,7 +332,7 @@ def test_signed_letter_pdf_upload_and_download_by_both_sides(client, agent, alic
         assert download.status_code == 200
         assert download["Content-Type"] == "application/pdf"
         assert download["Cache-Control"] == "private, no-store"
-        assert download.content == signed_pdf()
+        assert download.getvalue() == signed_pdf()
 
 
 def test_a_photo_of_the_letter_is_stored_without_its_metadata(client, agent, alice):

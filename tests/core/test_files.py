@@ -1,8 +1,14 @@
-import pytest
+import io
 
-from ruanzhu.core.crypto import DecryptionError
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import StreamingHttpResponse
+
+from ruanzhu.core.crypto import FILE_CHUNK_SIZE, FILE_MAGIC, DecryptionError, encrypt_bytes
 from ruanzhu.core.files import (
     delete_private_file,
+    open_private_file,
     private_file_response,
     read_private_file,
     store_private_file,
@@ -87,3 +93,48 @@ def test_response_can_be_shown_inline():
 def test_quotes_in_filename_cannot_break_the_header():
     response = private_file_response(content=JPEG, filename='a".jpg', content_type="image/jpeg")
     assert response["Content-Disposition"] == 'attachment; filename="a\\".jpg"'
+
+
+def test_file_is_stored_in_the_chunked_format(private_storage):
+    name = store_private_file(content=JPEG, folder="identity", suffix=".jpg")
+    assert (private_storage / name).read_bytes().startswith(FILE_MAGIC)
+
+
+def test_file_is_stored_from_a_binary_stream(private_storage):
+    content = b"%PDF-1.7 deposit page\n" * 10_000
+    name = store_private_file(content=io.BytesIO(content), folder="deposits", suffix=".pdf")
+    assert read_private_file(name) == content
+
+
+def test_opened_file_streams_its_plaintext_chunk_by_chunk_and_knows_its_size(private_storage):
+    content = b"x" * (2 * FILE_CHUNK_SIZE + 10)
+    name = store_private_file(content=content, folder="deposits", suffix=".pdf")
+    reader = open_private_file(name)
+    try:
+        assert reader.size == len(content)
+        assert [len(piece) for piece in reader] == [FILE_CHUNK_SIZE, FILE_CHUNK_SIZE, 10]
+    finally:
+        reader.close()
+
+
+def test_file_stored_in_the_former_single_token_format_still_reads(private_storage):
+    name = default_storage.save("identity/legacy.jpg", ContentFile(encrypt_bytes(JPEG)))
+    assert read_private_file(name) == JPEG
+
+
+def test_missing_file_is_not_found(private_storage):
+    with pytest.raises(FileNotFoundError):
+        open_private_file("identity/none.jpg")
+
+
+def test_opened_file_is_answered_as_a_stream_with_its_length(private_storage, db):
+    name = store_private_file(content=JPEG, folder="identity", suffix=".jpg")
+    reader = open_private_file(name)
+    response = private_file_response(content=reader, filename="front.jpg", content_type="image/jpeg")
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Length"] == str(len(JPEG))
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == JPEG
+    response.close()  # as the server does once the response is sent: the stored file is closed with it
+    assert reader._source.closed

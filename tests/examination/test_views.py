@@ -144,7 +144,7 @@ def test_document_download_is_streamed_and_audited(examiner_client, submitted_fi
     response = examiner_client.get(url("document", submitted_filing, "program_deposit"))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "private, no-store"
-    assert response.content.startswith(b"%PDF")
+    assert response.getvalue().startswith(b"%PDF")
     entry = AuditEntry.objects.get(actor=examiner)
     assert entry.action == AuditEntry.Action.EXPORT_DATA and entry.field_label == "程序鉴别材料"
     assert entry.target_object_id == str(submitted_filing.pk)

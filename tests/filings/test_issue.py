@@ -120,7 +120,7 @@ def test_form_is_issued_when_all_confirmed(issued, alice_client, bob_client):
     assert issued.flow_number in page and 'data-testid="download-form"' in page
     response = bob_client.get(url("form_pdf", issued))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.getvalue())).pages)
     assert issued.flow_number in text and "智慧园区管理平台" in text
 
 

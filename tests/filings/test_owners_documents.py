@@ -142,7 +142,7 @@ def test_deposits_upload_and_pass(alice_client, draft, deposits):
     )
     assert set(draft.documents.values_list("kind", flat=True)) == {"program_deposit", "document_deposit"}
     download = alice_client.get(reverse("filings:document", args=[draft.pk, "program_deposit"]))
-    assert download.status_code == 200 and download.content == deposits["program"]
+    assert download.status_code == 200 and download.getvalue() == deposits["program"]
     assert download["Cache-Control"] == "private, no-store"
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ruanzhu.accounts.decorators import applicant_required
-from ruanzhu.core.files import private_file_response, read_private_file
+from ruanzhu.core.files import open_private_file, private_file_response
 from ruanzhu.core.uploads import upload_limit, upload_refusal
 from ruanzhu.filings.definitions import definition_for, definitions
 from ruanzhu.filings.forms import UploadForm
@@ -95,7 +95,7 @@ def document_download(request, pk: int, kind: str):
     if document is None:
         raise Http404
     return private_file_response(
-        content=read_private_file(document.storage_name),
+        content=open_private_file(document.storage_name),
         filename=document.original_name,
         content_type=document.content_type,
     )
@@ -109,7 +109,7 @@ def form_pdf(request, pk: int):
     if filing.status not in FORM_VALID or not filing.form_storage_name or not filing.flow_number:
         raise Http404
     return private_file_response(
-        content=read_private_file(filing.form_storage_name),
+        content=open_private_file(filing.form_storage_name),
         filename=f"{filing.flow_number}.pdf",
         content_type="application/pdf",
     )
@@ -145,7 +145,7 @@ def mandate_letter(request, pk: int):
         raise Http404
     extension = mandate.letter_storage_name.rsplit(".", 1)[-1]
     return private_file_response(
-        content=read_private_file(mandate.letter_storage_name),
+        content=open_private_file(mandate.letter_storage_name),
         filename=f"委托书-已签署-{mandate.pk}.{extension}",
         content_type=mandate.letter_content_type,
     )
