@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "ruanzhu.registry",
     "ruanzhu.agents",
     "ruanzhu.portal",
+    # The REST API at /api/v1/ (django-ninja; "ninja" for the documentation page's templates and static files).
+    "ninja",
+    "ruanzhu.api",
 ]
 
 MIDDLEWARE = [
@@ -458,6 +461,13 @@ SOFTWARE_CATEGORIES = env.list(
 MAIN_FUNCTIONS_MIN_CHARS = env.int("MAIN_FUNCTIONS_MIN_CHARS", 500)
 MAIN_FUNCTIONS_MAX_CHARS = env.int("MAIN_FUNCTIONS_MAX_CHARS", 1300)
 FILING_UPLOAD_MAX_BYTES = env.int("FILING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+
+# --- API -------------------------------------------------------------------------------------------------------
+# Requests per personal access token and minute (429 beyond); the longest validity of a token and how many tokens
+# in force an account may hold.
+API_TOKEN_RATE_PER_MINUTE = env.int("API_TOKEN_RATE_PER_MINUTE", 120)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", 365)
+API_TOKENS_PER_ACCOUNT = env.int("API_TOKENS_PER_ACCOUNT", 20)
 
 # --- Examination and certificates -------------------------------------------------------------------------------
 CORRECTION_DAYS = env.int("CORRECTION_DAYS", 30)

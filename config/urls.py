@@ -5,6 +5,7 @@ from django_otp.admin import OTPAdminSite
 
 from config.env import Env
 from ruanzhu.accounts import urls as accounts_urls
+from ruanzhu.api.api import api
 from ruanzhu.core import bench_views
 from ruanzhu.core import views as core_views
 from ruanzhu.portal import urls as portal_urls
@@ -28,6 +29,7 @@ urlpatterns = [
     path("registry/", include("ruanzhu.registry.urls")),
     path("agents/", include("ruanzhu.agents.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
 ]
 
 if settings.DEBUG:

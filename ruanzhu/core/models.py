@@ -16,6 +16,9 @@ class AuditEntry(models.Model):
         UNMASK_PHONE = "unmask_phone", _("查看完整手机号")
         UNMASK_PERSONAL_DATA = "unmask_personal_data", _("查看完整个人信息")
         EXPORT_DATA = "export_data", _("导出数据")
+        API_TOKEN_CREATE = "api_token_create", _("创建API令牌")
+        API_TOKEN_REVOKE = "api_token_revoke", _("吊销API令牌")
+        API_REQUEST = "api_request", _("API调用")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

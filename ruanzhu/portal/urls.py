@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ruanzhu.api import views as api_views
 from ruanzhu.portal import views
 
 # Account pages, included by config.urls under the "accounts" namespace next to ruanzhu.accounts.urls: they read
@@ -7,4 +8,6 @@ from ruanzhu.portal import views
 account_urlpatterns = [
     path("me/export/", views.data_export, name="data_export"),
     path("me/close/", views.close_account, name="close_account"),
+    path("me/api-tokens/", api_views.api_token_create, name="api_token_create"),
+    path("me/api-tokens/revoke/", api_views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -20,6 +20,7 @@ Outcomes:
     login     302 to the login page          staff   302 to the staff login (password and second factor)
     admin     302 to the admin's login       bench   302 to the staff workbench (staff on applicants' pages)
     403 404 405  refused: nothing changed
+    401       the API without a token (it takes no session): refused, nothing changed
 
 The admin's patterns follow one rule (``admin_outcome``) rather than lines of the table.
 """
@@ -48,7 +49,7 @@ PERSONAS = (
 STAFF_WITH_OTP = ("identity_reviewer", "examiner")
 METHODS = ("get", "post")
 
-REFUSALS = frozenset({"login", "staff", "admin", "bench", "403", "404", "405"})
+REFUSALS = frozenset({"login", "staff", "admin", "bench", "401", "403", "404", "405"})
 # Outcomes after which the database and private storage must be as they were.
 UNCHANGED = REFUSALS | {"no", "400"}
 OUTCOMES = UNCHANGED | {"200", "204", "302"}
@@ -176,6 +177,10 @@ accounts:data_export                            -            GET   login 200   2
 accounts:data_export                            -            POST  login 405   405   405   405   405   405   405   login
 accounts:close_account                          -            GET   login 200   200   200   200   200   200   200   login
 accounts:close_account                          -            POST  login 400   400   400   400   400   400   400   login
+accounts:api_token_create                       -            GET   login 405   405   405   405   405   404   404   login
+accounts:api_token_create                       -            POST  login 400   400   400   400   400   404   404   login
+accounts:api_token_revoke                       -            GET   login 405   405   405   405   405   404   404   login
+accounts:api_token_revoke                       -            POST  login 400   400   400   400   400   404   404   login
 notifications:inbox                             -            GET   login 200   200   200   200   200   200   200   login
 notifications:inbox                             -            POST  login 405   405   405   405   405   405   405   login
 notifications:mark_read                         -            GET   login 405   405   405   405   405   405   405   login
@@ -347,6 +352,29 @@ examination:register                            correction   GET   staff 404   4
 examination:register                            correction   POST  staff 404   404   404   404   404   404   no    staff
 examination:refuse                              correction   GET   staff 404   404   404   404   404   404   405   staff
 examination:refuse                              correction   POST  staff 404   404   404   404   404   404   no    staff
+
+# The API: its document and docs page are public; its operations take a bearer token and no session, so every
+# persona of this table (who sends none) is refused 401. PATCH is not among the methods of the table.
+api:not_found                                   -            GET   404   404   404   404   404   404   404   404   404
+api:not_found                                   -            POST  404   404   404   404   404   404   404   404   404
+api:api-root                                    -            GET   404   404   404   404   404   404   404   404   404
+api:api-root                                    -            POST  404   404   404   404   404   404   404   404   404
+api:openapi-json                                -            GET   200   200   200   200   200   200   200   200   200
+api:openapi-json                                -            POST  405   405   405   405   405   405   405   405   405
+api:openapi-view                                -            GET   200   200   200   200   200   200   200   200   200
+api:openapi-view                                -            POST  405   405   405   405   405   405   405   405   405
+api:services                                    -            GET   401   401   401   401   401   401   401   401   401
+api:services                                    -            POST  405   405   405   405   405   405   405   405   405
+api:filings                                     -            GET   401   401   401   401   401   401   401   401   401
+api:filings                                     -            POST  401   401   401   401   401   401   401   401   401
+api:filing                                      filing       GET   401   401   401   401   401   401   401   401   401
+api:filing                                      filing       POST  405   405   405   405   405   405   405   405   405
+api:filing_document                             filing       GET   405   405   405   405   405   405   405   405   405
+api:filing_document                             filing       POST  401   401   401   401   401   401   401   401   401
+api:registry_search                             -            GET   401   401   401   401   401   401   401   401   401
+api:registry_search                             -            POST  405   405   405   405   405   405   405   405   405
+api:registry_record                             registration GET   401   401   401   401   401   401   401   401   401
+api:registry_record                             registration POST  405   405   405   405   405   405   405   405   405
 
 # Development pages: mounted when the URL conf is read with DEBUG on (as when a test module reverses a URL
 # at import); tests run with DEBUG off, and then they refuse.

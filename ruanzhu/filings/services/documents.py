@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ruanzhu.core.files import delete_private_file, read_private_file, store_private_file
 from ruanzhu.core.pdfs import PdfRejected, is_pdf, pdf_intake
 from ruanzhu.deposits import check_deposit
-from ruanzhu.filings.definitions import definition_for
+from ruanzhu.filings.definitions import definition_for, definitions
 from ruanzhu.filings.models import Filing, FilingDocument
 from ruanzhu.filings.services.common import FilingError, content_changed, lock, require_editable
 from ruanzhu.identity.images.sanitize import UploadRejected, sanitize_upload
@@ -176,3 +176,14 @@ def signature_page_upload(*, filing: Filing, by, data: bytes, filename: str) -> 
         page_count=page_count,
         counts_as_content=False,
     )
+
+
+def document_max_bytes(*, kind: str, **url_kwargs) -> int:
+    """Return the largest file any service accepts as a document of ``kind``; each service checks its own."""
+    limits = [
+        getattr(settings, spec.max_bytes_setting)
+        for definition in definitions()
+        for spec in definition.documents
+        if spec.kind == kind
+    ]
+    return max(limits, default=settings.FILING_UPLOAD_MAX_BYTES)

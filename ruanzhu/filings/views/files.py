@@ -1,6 +1,5 @@
 """Files of a filing: uploads on the wizard's steps, and downloads for those who may see the filing."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -11,26 +10,19 @@ from django.views.decorators.http import require_GET, require_POST
 from ruanzhu.accounts.decorators import applicant_required
 from ruanzhu.core.files import open_private_file, private_file_response
 from ruanzhu.core.uploads import upload_limit, upload_refusal
-from ruanzhu.filings.definitions import definition_for, definitions
+from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.forms import UploadForm
 from ruanzhu.filings.selectors import Purpose, filing_for, mandate_letter_of
-from ruanzhu.filings.services.documents import filing_upload_document, signature_page_upload
+from ruanzhu.filings.services.documents import (
+    document_max_bytes,
+    filing_upload_document,
+    signature_page_upload,
+)
 from ruanzhu.filings.states import Status
 from ruanzhu.filings.views.common import REFUSALS, document_slots, note_voided, refusal_message, step_url
 
 # The form PDF is valid only from its issue on; a draft's old form was voided by the edit.
 FORM_VALID = frozenset(Status) - {Status.DRAFT, Status.AWAITING_CODES}
-
-
-def _document_max_bytes(*, kind: str, **url_kwargs) -> int:
-    """Return the largest file any service accepts as a document of ``kind``; each service checks its own."""
-    limits = [
-        getattr(settings, spec.max_bytes_setting)
-        for definition in definitions()
-        for spec in definition.documents
-        if spec.kind == kind
-    ]
-    return max(limits, default=settings.FILING_UPLOAD_MAX_BYTES)
 
 
 def _read_upload(request) -> tuple[bytes | None, str, str]:
@@ -45,7 +37,7 @@ def _read_upload(request) -> tuple[bytes | None, str, str]:
     return upload.read(), upload.name, ""
 
 
-@upload_limit(_document_max_bytes)
+@upload_limit(document_max_bytes)
 @applicant_required
 @require_POST
 def upload(request, pk: int, kind: str):

@@ -1,0 +1,68 @@
+"""The OpenAPI document (3.1, every operation with an id, a security requirement and response schemas) and the
+docs page served from the site's own static files under its Content-Security-Policy."""
+
+import re
+
+from django.contrib.staticfiles import finders
+from django.test import Client
+
+
+def test_openapi_document_is_3_1_and_complete(db):
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"] == "3.1.0"
+    operations = [
+        (path, method, operation)
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    ]
+    assert {(path, method) for path, method, _ in operations} == {
+        ("/api/v1/services", "get"),
+        ("/api/v1/filings", "get"),
+        ("/api/v1/filings", "post"),
+        ("/api/v1/filings/{pk}", "get"),
+        ("/api/v1/filings/{pk}", "patch"),
+        ("/api/v1/filings/{pk}/documents/{kind}", "post"),
+        ("/api/v1/registry/search", "get"),
+        ("/api/v1/registry/records/{registration_number}", "get"),
+    }
+    ids = [operation["operationId"] for _, _, operation in operations]
+    assert len(set(ids)) == len(ids)
+    for path, method, operation in operations:
+        assert operation["security"] == [{"TokenAuth": []}], (path, method)
+        responses = operation["responses"]
+        assert {"401", "403", "429"} <= set(responses), (path, method)
+        for status, answer in responses.items():
+            ((media_type, content),) = answer["content"].items()
+            assert media_type == ("application/json" if int(status) < 400 else "application/problem+json")
+            assert "$ref" in content["schema"], (path, method, status)
+    schemas = document["components"]["schemas"]
+    for _, _, operation in operations:
+        for answer in operation["responses"].values():
+            name = next(iter(answer["content"].values()))["schema"]["$ref"].rsplit("/", 1)[1]
+            assert name in schemas
+    assert document["components"]["securitySchemes"] == {"TokenAuth": {"type": "http", "scheme": "bearer"}}
+
+
+def test_openapi_document_is_valid(db):
+    from openapi_spec_validator import validate
+
+    validate(Client().get("/api/v1/openapi.json").json())
+
+
+def test_docs_page_uses_only_the_sites_own_assets(db):
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    page = response.content.decode()
+    # No other host: every src and href is a path of this site, and no inline script or style.
+    for url in re.findall(r'(?:src|href)="([^"]*)"', page):
+        assert url.startswith("/") and not url.startswith("//"), url
+    assert not re.search(r"https?://", page)
+    assert not re.search(r"<script(?![^>]*\b(src=|type=\"application/json\"))", page)
+    assert "<style" not in page and " style=" not in page
+    for url in re.findall(r'src="/static/([^"]*)"', page):
+        assert finders.find(url), url
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert '"validatorUrl": null' in page
