@@ -10,6 +10,10 @@ import ipaddress
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry as RedisRetry
 
 from config.env import Env
 
@@ -151,8 +155,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", "")
+# Redis restarts (an upgrade, a failover) take a second or two: each command is tried again for about two seconds
+# before it fails, so that sessions and the cache ride a restart out instead of answering 500.
+REDIS_CLIENT_OPTIONS = {
+    "retry": RedisRetry(ExponentialBackoff(cap=0.5, base=0.05), retries=6),
+    "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CLIENT_OPTIONS,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ruanzhu"}}
 
