@@ -34,9 +34,9 @@ threads = _int("GUNICORN_THREADS", 4)
 timeout = _int("GUNICORN_TIMEOUT", 90)
 # On SIGTERM (systemctl stop, a deploy's restart) requests in progress get this long to finish.
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-# Longer than nginx's upstream keepalive_timeout (60 s), so that nginx, not gunicorn, closes an idle connection:
-# a request is never sent on a connection gunicorn is closing.
-keepalive = _int("GUNICORN_KEEPALIVE", 75)
+# nginx opens a connection per request (no upstream keepalive, see deploy/nginx/ruanzhu.conf); this only matters
+# for clients that talk to gunicorn directly, such as the Prometheus scraper.
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # Replace each worker after about a thousand requests, not all at the same moment.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
