@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format deps deps-run system-deps system-deps-browser migrate demo messages bench topology-up topology-down topology-test clean
+.PHONY: run test lint format deps deps-run system-deps system-deps-browser migrate demo messages bench topology-up topology-down topology-test chaos-test clean
 
 # pip's output goes to a log that is shown only when an install fails.
 pip_install = $(PIP) install --disable-pip-version-check --quiet $(1) >$(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
@@ -75,7 +75,11 @@ topology-down:
 
 ## End-to-end proofs over HTTPS through nginx; uses a running topology or brings one up (and down) itself.
 topology-test: deps
-	$(PY) -m pytest -m topology -p no:cacheprovider tests/topology $(PYTEST_ARGS)
+	$(PY) -m pytest -m "topology and not chaos" -p no:cacheprovider tests/topology $(PYTEST_ARGS)
+
+## The fault proof: kill -9 of web and worker processes and a Redis restart under load (about 6 minutes).
+chaos-test: deps
+	$(PY) -m pytest -m chaos -p no:cacheprovider -s tests/topology/test_chaos.py $(PYTEST_ARGS)
 
 lint: deps
 	$(PY) -m ruff check .
