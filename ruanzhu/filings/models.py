@@ -306,3 +306,56 @@ class DailySequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}{self.day:%Y%m%d} {self.last}"
+
+
+class DepositBuild(models.Model):
+    """A deposit being built online (在线生成) from an uploaded source archive or manual, and its result.
+
+    One per filing and deposit: a new build replaces the previous one. The uploaded source is deleted once the
+    build ends; the result stays until it is accepted as the deposit (through the upload's own checks) or
+    discarded.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已生成")
+        FAILED = "failed", _("生成失败")
+
+    class Stage(models.TextChoices):
+        QUEUED = "queued", _("等待开始")
+        OPENING = "opening", _("解压和读取文件")
+        READING = "reading", _("整理源程序")
+        RENDERING = "rendering", _("排版生成PDF")
+        FINISHED = "finished", _("完成")
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="deposit_builds")
+    kind = models.CharField(_("材料"), max_length=32)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices, default=Stage.QUEUED)
+    files = models.PositiveIntegerField(_("文件数"), default=0)
+    lines = models.PositiveIntegerField(_("行数"), default=0)
+    source_pages = models.PositiveIntegerField(_("全部页数"), default=0)
+    pages = models.PositiveIntegerField(_("鉴别材料页数"), default=0)
+    source_original_name = models.CharField(_("上传的文件"), max_length=200)
+    source_storage_name = models.CharField(max_length=200, blank=True, editable=False)
+    result_storage_name = models.CharField(max_length=200, blank=True, editable=False)
+    error = models.TextField(_("错误"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("在线生成的鉴别材料")
+        verbose_name_plural = _("在线生成的鉴别材料")
+        constraints = [models.UniqueConstraint(fields=["filing", "kind"], name="deposit_build_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.filing_id} {self.kind} {self.status}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

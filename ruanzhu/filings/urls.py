@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from ruanzhu.filings import views
+from ruanzhu.filings.views import deposit_builds
 
 app_name = "filings"
 urlpatterns = [
@@ -22,6 +23,26 @@ urlpatterns = [
     path("filings/<id:pk>/owners/<id:party_id>/remove/", views.owner_remove_view, name="owner_remove"),
     path("filings/<id:pk>/documents/<document_kind:kind>/", views.document_download, name="document"),
     path("filings/<id:pk>/documents/<document_kind:kind>/upload/", views.upload, name="upload"),
+    path(
+        "filings/<id:pk>/documents/<document_kind:kind>/build/",
+        deposit_builds.deposit_build_start_view,
+        name="deposit_build_start",
+    ),
+    path(
+        "filings/<id:pk>/documents/<document_kind:kind>/build/status/",
+        deposit_builds.deposit_build_status,
+        name="deposit_build_status",
+    ),
+    path(
+        "filings/<id:pk>/documents/<document_kind:kind>/build/accept/",
+        deposit_builds.deposit_build_accept_view,
+        name="deposit_build_accept",
+    ),
+    path(
+        "filings/<id:pk>/documents/<document_kind:kind>/build/discard/",
+        deposit_builds.deposit_build_discard_view,
+        name="deposit_build_discard",
+    ),
     path("filings/<id:pk>/codes/send/", views.codes_send, name="codes_send"),
     path("filings/<id:pk>/codes/confirm/", views.code_confirm, name="code_confirm"),
     path("filings/<id:pk>/confirm-mine/", views.confirm_mine, name="confirm_mine"),

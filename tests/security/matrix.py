@@ -234,6 +234,14 @@ filings:document                                filing       GET   login 200   4
 filings:document                                filing       POST  login 405   405   405   405   405   404   404   login
 filings:upload                                  filing       GET   login 405   405   405   405   405   404   404   login
 filings:upload                                  filing       POST  login no    404   404   404   404   404   404   login
+filings:deposit_build_start                     filing       GET   login 405   405   405   405   405   404   404   login
+filings:deposit_build_start                     filing       POST  login no    404   404   404   404   404   404   login
+filings:deposit_build_status                    filing       GET   login 200   404   404   404   404   404   404   login
+filings:deposit_build_status                    filing       POST  login 405   405   405   405   405   404   404   login
+filings:deposit_build_accept                    filing       GET   login 405   405   405   405   405   404   404   login
+filings:deposit_build_accept                    filing       POST  login no    404   404   404   404   404   404   login
+filings:deposit_build_discard                   filing       GET   login 405   405   405   405   405   404   404   login
+filings:deposit_build_discard                   filing       POST  login no    404   404   404   404   404   404   login
 filings:codes_send                              filing       GET   login 405   405   405   405   405   404   404   login
 filings:codes_send                              filing       POST  login no    404   404   404   404   404   404   login
 filings:code_confirm                            filing       GET   login 405   405   405   405   405   404   404   login
@@ -265,6 +273,14 @@ filings:document                                agent filing GET   login 200   4
 filings:document                                agent filing POST  login 405   405   405   405   405   404   404   login
 filings:upload                                  agent filing GET   login 405   405   405   405   405   404   404   login
 filings:upload                                  agent filing POST  login 404   404   404   no    404   404   404   login
+filings:deposit_build_start                     agent filing GET   login 405   405   405   405   405   404   404   login
+filings:deposit_build_start                     agent filing POST  login 404   404   404   no    404   404   404   login
+filings:deposit_build_status                    agent filing GET   login 404   404   404   200   404   404   404   login
+filings:deposit_build_status                    agent filing POST  login 405   405   405   405   405   404   404   login
+filings:deposit_build_accept                    agent filing GET   login 405   405   405   405   405   404   404   login
+filings:deposit_build_accept                    agent filing POST  login 404   404   404   no    404   404   404   login
+filings:deposit_build_discard                   agent filing GET   login 405   405   405   405   405   404   404   login
+filings:deposit_build_discard                   agent filing POST  login 404   404   404   no    404   404   404   login
 filings:codes_send                              agent filing GET   login 405   405   405   405   405   404   404   login
 filings:codes_send                              agent filing POST  login 404   404   404   no    404   404   404   login
 filings:code_confirm                            agent filing GET   login 405   405   405   405   405   404   404   login

@@ -200,6 +200,9 @@ def test_static_files_are_served_by_nginx_with_long_cache_for_hashed_names(topol
         pytest.param("/identity/documents/id_front/upload/", 11 * MB // 2, 13 * MB // 2, id="identity-6m"),
         pytest.param("/agents/mandates/1/signed-letter/upload/", 21 * MB // 2, 23 * MB // 2, id="letter-11m"),
         pytest.param("/services/examination/filings/1/correction/", 30 * MB, 122 * MB, id="correction-121m"),
+        pytest.param(
+            "/services/filings/1/documents/program_deposit/build/", 50 * MB, 52 * MB, id="deposit-build-51m"
+        ),
         pytest.param("/accounts/login/", 41 * MB // 2, 22 * MB, id="elsewhere-21m"),
     ],
 )

@@ -70,5 +70,7 @@ def filing_delete_draft(*, filing: Filing, by: User) -> None:
     if filing.status != Status.DRAFT or filing.flow_number:
         raise FilingError(_("只有草稿可以删除。"))
     names = list(filing.documents.values_list("storage_name", flat=True))
+    for build in filing.deposit_builds.all():
+        names += [name for name in (build.source_storage_name, build.result_storage_name) if name]
     filing.delete()
     transaction.on_commit(lambda: [delete_private_file(name) for name in names])

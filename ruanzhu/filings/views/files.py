@@ -25,7 +25,7 @@ from ruanzhu.filings.views.common import REFUSALS, document_slots, note_voided, 
 FORM_VALID = frozenset(Status) - {Status.DRAFT, Status.AWAITING_CODES}
 
 
-def _read_upload(request) -> tuple[bytes | None, str, str]:
+def read_upload(request) -> tuple[bytes | None, str, str]:
     """Return (content, file name, error) of the posted file; an oversized one was refused as it streamed in."""
     refusal = upload_refusal(request)
     if refusal:
@@ -47,7 +47,7 @@ def upload(request, pk: int, kind: str):
     spec = definition.document(kind)
     if spec is None:
         raise Http404
-    content, filename, error = _read_upload(request)
+    content, filename, error = read_upload(request)
     before = filing.status
     voided = False
     if content is not None:
@@ -113,7 +113,7 @@ def form_pdf(request, pk: int):
 def signature_page(request, pk: int):
     """Upload the signed and sealed 申请确认签章页 (PDF or image)."""
     filing = filing_for(request.user, pk=pk, purpose=Purpose.EDIT)
-    content, filename, error = _read_upload(request)
+    content, filename, error = read_upload(request)
     if content is not None:
         try:
             signature_page_upload(filing=filing, by=request.user, data=content, filename=filename)
