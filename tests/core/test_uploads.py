@@ -325,7 +325,9 @@ def test_exactly_the_upload_views_take_files():
         "identity:upload",
         "agents:upload_letter",
         "filings:upload",
+        "filings:deposit_build_start",
         "filings:signature_page",
+        "api:filing_document",
         "examination_applicant:correction",
         "examination_applicant:correction_signature_page",
     }
