@@ -8,7 +8,6 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser  # noqa: F401 (the session's Chromium)
 from tests.browser.looks import findings
 from tests.browser.pages import log_in
 from tests.factories import PASSWORD
@@ -19,7 +18,7 @@ WIDTHS = [(1366, 900), (390, 844)]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 
-def test_token_section_at_desk_and_phone_width(browser, live_server, verified_alice):  # noqa: F811
+def test_token_section_at_desk_and_phone_width(browser, live_server, verified_alice):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # bypass_csp: the page's policy would refuse the injected axe-core script.
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", bypass_csp=True)
@@ -49,7 +48,7 @@ def test_token_section_at_desk_and_phone_width(browser, live_server, verified_al
     assert wrong == [], "\n".join(wrong)
 
 
-def test_docs_page_works_under_the_sites_csp(browser, live_server):  # noqa: F811
+def test_docs_page_works_under_the_sites_csp(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     page = context.new_page()
     hosts, problems = set(), []
