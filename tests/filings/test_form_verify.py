@@ -52,9 +52,19 @@ def page_without(response, flow_number: str) -> bytes:
 
 
 def qr_code_of(pdf: bytes, tmp_path) -> str:
-    decoded, points, _ = cv2.QRCodeDetector().detectAndDecode(rasterise(pdf, tmp_path))
-    assert points is not None
-    return decoded
+    """Return what the form's QR code says, as a phone would read it.
+
+    OpenCV's classic detector finds the code on every form but, for some of the random tokens, fails to decode
+    it at one resolution; the ArUco-based detector and a second resolution read those.
+    """
+    for dpi in (150, 300):
+        image = rasterise(pdf, tmp_path, dpi=dpi)
+        for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
+            decoded, points, _ = detector.detectAndDecode(image)
+            if decoded:
+                return decoded
+    assert points is not None, "no QR code on the form"
+    return ""
 
 
 def reissue_with_purpose(filing, purpose: str):
