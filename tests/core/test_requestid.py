@@ -6,9 +6,6 @@ import threading
 import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
-from django.db import connections
 from django.http import HttpResponse
 
 from config.celery import app
@@ -18,6 +15,7 @@ from ruanzhu.core.requestid import (
     current_request_id,
     publish_headers,
 )
+from tests.celery_worker import worker_on_redis as redis_worker
 
 probe_logger = logging.getLogger("tests.core.requestid_probe")
 
@@ -117,30 +115,11 @@ def test_a_task_given_an_id_in_its_headers_logs_that_id(probe_records):
 
 @pytest.fixture
 def worker_on_redis(settings):
-    """Run a worker thread on Redis, on a queue of its own so that no other worker takes the probe."""
+    """A worker thread on Redis, on a queue of its own so that no other worker takes the probe."""
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL: runs in the PostgreSQL+Redis CI pass")
-    queue = f"requestid-test-{uuid.uuid4().hex}"
-    saved = {name: getattr(app.conf, name) for name in ("broker_url", "task_always_eager", "task_routes")}
-    app.conf.broker_url = settings.REDIS_URL
-    app.conf.task_always_eager = False
-    app.conf.task_routes = {requestid_probe_task.name: {"queue": queue}}
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-
-    def close_worker_connections(**kwargs):
-        connections.close_all()
-
-    task_postrun.connect(close_worker_connections, weak=False)
-    try:
-        with start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=10) as worker:
-            yield worker
-    finally:
-        task_postrun.disconnect(close_worker_connections)
-        for name, value in saved.items():
-            setattr(app.conf, name, value)
-        app.amqp.flush_routes()
-        app.amqp.__dict__.pop("router", None)
+    with redis_worker(settings.REDIS_URL, [requestid_probe_task]) as worker:
+        yield worker
 
 
 def probe_record(records: RecordList, marker: str) -> logging.LogRecord:

@@ -1,19 +1,15 @@
 """Delivery through a real Celery worker on Redis, as in production."""
 
 import time
-import uuid
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.core import mail
-from django.db import OperationalError, connections
+from django.db import OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from config.celery import app
 from ruanzhu.core.models import OutboxEntry
 from ruanzhu.core.outbox import outbox_relay
 from ruanzhu.notifications.services import notify
@@ -22,6 +18,7 @@ from ruanzhu.otp.models import Purpose, SmsMessage
 from ruanzhu.otp.selectors import latest_code_in_outbox, outbox_messages
 from ruanzhu.otp.services import code_send, code_verify
 from ruanzhu.otp.tasks import sms_deliver_task
+from tests.celery_worker import worker_on_redis
 from tests.factories import UserFactory
 
 
@@ -34,36 +31,8 @@ def redis_url(settings):
 
 @pytest.fixture
 def celery_worker_on_redis(redis_url):
-    """Run a worker thread on Redis, on a queue of its own so that no other worker takes our task."""
-    queue = f"otp-test-{uuid.uuid4().hex}"
-    saved = {
-        "broker_url": app.conf.broker_url,
-        "task_always_eager": app.conf.task_always_eager,
-        "task_routes": app.conf.task_routes,
-    }
-    app.conf.broker_url = redis_url
-    app.conf.task_always_eager = False
-    app.conf.task_routes = {
-        task.name: {"queue": queue} for task in (sms_deliver_task, notification_deliver_task)
-    }
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-
-    def close_worker_connections(**kwargs):
-        # The task ran in the worker's thread: let go of its database connection before the test database
-        # is flushed.
-        connections.close_all()
-
-    task_postrun.connect(close_worker_connections, weak=False)
-    try:
-        with start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=10) as worker:
-            yield worker
-    finally:
-        task_postrun.disconnect(close_worker_connections)
-        for name, value in saved.items():
-            setattr(app.conf, name, value)
-        app.amqp.flush_routes()
-        app.amqp.__dict__.pop("router", None)
+    with worker_on_redis(redis_url, [sms_deliver_task, notification_deliver_task]) as worker:
+        yield worker
 
 
 def wait_for_status(message_id: int, *, timeout: float = 15) -> str:
