@@ -166,7 +166,8 @@ REDIS_CLIENT_OPTIONS = {
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # One Redis client per connection pool, not one per call (ruanzhu.core.cache).
+            "BACKEND": "ruanzhu.core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": REDIS_CLIENT_OPTIONS,
         }

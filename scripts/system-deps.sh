@@ -5,12 +5,14 @@
 #   poppler-utils       pdftotext/pdftoppm, used by tests and to look at generated PDFs
 #   chromium, chromium-driver   the real browser for end-to-end tests (only with --browser)
 #   nginx               the reverse proxy of the loopback production topology (only with --topology)
+#   wrk                 the HTTP load generator of bench/pages_bench.py (only with --bench)
 set -euo pipefail
 
 packages=(fonts-wqy-microhei gettext poppler-utils)
 case "${1:-}" in
   --browser) packages+=(chromium chromium-driver) ;;
   --topology) packages+=(nginx) ;;
+  --bench) packages+=(wrk) ;;
 esac
 
 missing=()

@@ -10,7 +10,7 @@ import datetime
 import enum
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -154,13 +154,30 @@ def filings_for(user, *, purpose: Purpose = Purpose.VIEW) -> QuerySet[Filing]:
     return filings.select_related("applicant", "filer", "agent")
 
 
-def filing_for(user, *, pk: int, purpose: Purpose = Purpose.VIEW) -> Filing:
+def filing_for(user, *, pk: int, purpose: Purpose = Purpose.VIEW, also: tuple[Purpose, ...] = ()) -> Filing:
     """Return the filing ``pk`` if ``user`` may act on it for ``purpose``; 404 otherwise.
 
+    ``also`` names further purposes that the page asks ``may`` about: they are answered in the same query (as
+    annotations of ``grants``), and ``may`` reads the answers from the filing instead of asking again.
     Its agent without a mandate in force is refused with a page that says why (it knew the filing already).
     """
-    filing = filings_for(user, purpose=purpose).filter(pk=pk).first()
+    filings = filings_for(user, purpose=purpose)
+    also = tuple(Purpose(other) for other in also if other != purpose)
+    if also and not user.is_staff:
+        filings = filings.annotate(
+            **{
+                f"may_{other}": ExpressionWrapper(grants(user, other), output_field=BooleanField())
+                for other in also
+            }
+        )
+    else:
+        also = ()
+    filing = filings.filter(pk=pk).first()
     if filing is not None:
+        filing.answered_for = (
+            user.pk,
+            {purpose: True, **{other: getattr(filing, f"may_{other}") for other in also}},
+        )
         return filing
     if (
         user.is_authenticated
@@ -176,5 +193,12 @@ def filing_for(user, *, pk: int, purpose: Purpose = Purpose.VIEW) -> Filing:
 
 
 def may(user, filing: Filing, purpose: Purpose) -> bool:
-    """Tell whether ``user`` may act on ``filing`` for ``purpose`` (one query; lists annotate ``grants``)."""
+    """Tell whether ``user`` may act on ``filing`` for ``purpose``.
+
+    One query, unless ``filing_for`` read the filing for ``user`` with this purpose (or among its ``also``) in
+    this request; lists annotate ``grants`` instead.
+    """
+    answered_for, answers = getattr(filing, "answered_for", (None, {}))
+    if answered_for == user.pk and purpose in answers:
+        return answers[purpose]
     return filings_for(user, purpose=purpose).filter(pk=filing.pk).exists()

@@ -1,4 +1,5 @@
-"""The cache and sessions on Redis ride out a Redis restart (settings.REDIS_CLIENT_OPTIONS).
+"""The cache and sessions on Redis ride out a Redis restart (settings.REDIS_CLIENT_OPTIONS), with the portal's
+cache backend (ruanzhu.core.cache), which shares one client per connection pool.
 
 Runs its own redis-server on a free port, so that restarting it touches nobody else's.
 """
@@ -11,8 +12,9 @@ import threading
 import time
 
 import pytest
-from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
+
+from ruanzhu.core.cache import RedisCache
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="needs the redis-server program")
@@ -110,3 +112,22 @@ def test_a_redis_that_stays_down_fails_within_seconds(redis_server, settings):
     redis_server.kill()
     with pytest.raises(RedisConnectionError):
         cache.get("before")
+
+
+def test_every_call_of_a_cache_uses_the_same_client_and_pool(redis_server, settings):
+    cache = cache_on(redis_server, settings.REDIS_CLIENT_OPTIONS)
+    first = cache._cache.get_client("a", write=True)
+    cache.set_many({"a": 1, "b": 2})
+    assert cache.get_many(["a", "b"]) == {"a": 1, "b": 2}
+    assert cache._cache.get_client("b") is first
+    assert first.connection_pool is cache._cache._get_connection_pool(False)
+
+
+def test_a_second_cache_of_another_server_has_its_own_client(redis_server, settings):
+    ours, theirs = cache_on(redis_server, settings.REDIS_CLIENT_OPTIONS), RedisCache(
+        f"redis://127.0.0.1:{redis_server.port}/1", {"OPTIONS": settings.REDIS_CLIENT_OPTIONS}
+    )
+    ours.set("key", "ours")
+    theirs.set("key", "theirs")
+    assert (ours.get("key"), theirs.get("key")) == ("ours", "theirs")
+    assert ours._cache.get_client() is not theirs._cache.get_client()

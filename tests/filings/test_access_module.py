@@ -340,3 +340,46 @@ def test_my_filings_and_the_dashboard_take_as_many_queries_for_one_filing_as_for
     five = [queries_of(client, path) for client, path in paths]
     assert five == one
     assert max(one) <= 12, one
+
+
+# --- Answers read with the filing ---------------------------------------------------------------------------------
+ASKED = (Purpose.EDIT, Purpose.CONFIRM, Purpose.CORRECT, Purpose.CERTIFICATE, Purpose.MANDATE_LETTER)
+
+
+@pytest.mark.parametrize("lapse", [None, *LAPSES], ids=["in force", *map(ids, LAPSES)])
+@pytest.mark.parametrize("persona", ["agent", "verified_alice", "verified_bob"])
+def test_the_answers_read_with_the_filing_are_those_of_the_query_for_every_persona(
+    request, persona, lapse, filing, mandate
+):
+    """``filing_for(also=...)`` answers each purpose in its own query; ``may`` then asks nothing more."""
+    if lapse:
+        lapse(mandate)
+    user = request.getfixturevalue(persona)
+    if lapse and persona == "agent":
+        with pytest.raises(MandateNotInForce):
+            filing_for(user, pk=filing.pk, also=ASKED)
+        return
+    expected = {
+        purpose: filings_for(user, purpose=purpose).filter(pk=filing.pk).exists() for purpose in ASKED
+    }
+    read = filing_for(user, pk=filing.pk, also=ASKED)
+    with CaptureQueriesContext(connection) as queries:
+        answers = {purpose: may(user, read, purpose) for purpose in ASKED}
+    assert answers == expected
+    assert len(queries) == 0
+    assert True in answers.values() and False in answers.values()
+
+
+def test_answers_read_for_one_account_are_not_used_for_another(filing, verified_bob, agent):
+    read = filing_for(agent, pk=filing.pk, also=(Purpose.EDIT,))
+    assert may(agent, read, Purpose.EDIT)
+    with CaptureQueriesContext(connection) as queries:
+        assert not may(verified_bob, read, Purpose.EDIT)
+    assert len(queries) == 1
+
+
+def test_a_purpose_not_read_with_the_filing_is_asked_of_the_database(filing, verified_bob):
+    read = filing_for(verified_bob, pk=filing.pk, also=(Purpose.EDIT,))
+    with CaptureQueriesContext(connection) as queries:
+        assert may(verified_bob, read, Purpose.CONFIRM)
+    assert len(queries) == 1

@@ -1,9 +1,14 @@
 """The R11 wizard through its pages: 立即登记, the steps, drafts, 我的申请, deleting a draft."""
 
+import datetime
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ruanzhu.filings.models import Filing, FilingEvent
+from ruanzhu.filings.services.drafts import filing_create
 from ruanzhu.filings.states import Status
 from tests.factories import NAME, STEP_DATA
 from tests.filings.flow import fill, post_step, start, step_url
@@ -170,3 +175,45 @@ def test_full_fill_reaches_the_confirm_step(alice_client, verified_bob, deposits
     assert "出申请表（发送验证码）" in page and "鲍勃" in page and NAME in page
     assert FilingEvent.objects.filter(filing=filing).count() == 0
     assert STEP_DATA["features"]["purpose"] in page
+
+
+# --- 我的申请, a page at a time -------------------------------------------------------------------------------------
+def test_我的申请_shows_twenty_filings_a_page_the_latest_change_first_and_pages_through_all(
+    alice_client, verified_alice
+):
+    created = []
+    for number in range(45):
+        filing = filing_create(service="R11", applicant=verified_alice, filer=verified_alice)
+        Filing.objects.filter(pk=filing.pk).update(title=f"软件{number:02d}")
+        created.append(filing.pk)
+    # The oldest draft changes last: it leads the list.
+    Filing.objects.filter(pk=created[0]).update(title="刚修改的软件")
+    Filing.objects.filter(pk=created[0]).update(updated_at=timezone.now() + datetime.timedelta(minutes=1))
+
+    seen, url, pages = [], MINE, 0
+    while url:
+        response = alice_client.get(url)
+        assert response.status_code == 200
+        rows = re.findall(r'data-testid="filing-(\d+)"', response.content.decode())
+        assert len(rows) == (20 if pages < 2 else 5)
+        seen += [int(pk) for pk in rows]
+        pages += 1
+        following = re.search(r'href="([^"]*)" rel="next"', response.content.decode())
+        url = MINE + following.group(1).replace("&amp;", "&") if following else ""
+    assert pages == 3
+    assert seen[0] == created[0]
+    assert sorted(seen) == sorted(created)
+
+    assert 'rel="prev"' not in alice_client.get(MINE).content.decode()
+    # From the last page, 上一页 goes back to the second.
+    back = re.search(r'href="([^"]*)" rel="prev"', response.content.decode()).group(1).replace("&amp;", "&")
+    rows = re.findall(r'data-testid="filing-(\d+)"', alice_client.get(MINE + back).content.decode())
+    assert [int(pk) for pk in rows] == seen[20:40]
+
+
+@pytest.mark.parametrize("cursor", ["?after=nonsense", "?after=1_2_3", "?before=-1", f"?after={'9' * 200}"])
+def test_a_bad_cursor_on_我的申请_shows_the_first_page(alice_client, verified_alice, cursor):
+    filing = filing_create(service="R11", applicant=verified_alice, filer=verified_alice)
+    response = alice_client.get(MINE + cursor)
+    assert response.status_code == 200
+    assert f'data-testid="filing-{filing.pk}"' in response.content.decode()

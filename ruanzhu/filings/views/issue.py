@@ -192,7 +192,9 @@ def withdraw(request, pk: int):
 @require_GET
 def detail(request, pk: int):
     """Show a filing to anyone who may see it; owners who did not file it see it read-only."""
-    filing = filing_for(request.user, pk=pk, purpose=Purpose.VIEW)
+    filing = filing_for(
+        request.user, pk=pk, purpose=Purpose.VIEW, also=(Purpose.EDIT, Purpose.MANDATE_LETTER)
+    )
     editor = may(request.user, filing, Purpose.EDIT)
     context = {
         "filing": filing,

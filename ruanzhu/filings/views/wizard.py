@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,7 +15,7 @@ from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.definitions.base import form_initial
 from ruanzhu.filings.forms import FilerRoleForm, OwnerAddForm
 from ruanzhu.filings.models import FilingParty, PartyRole
-from ruanzhu.filings.selectors import Purpose, filing_for, invitations_for, my_filings
+from ruanzhu.filings.selectors import Purpose, filing_for, invitations_for, my_filings_page
 from ruanzhu.filings.services.agency import filing_create_for_client
 from ruanzhu.filings.services.drafts import filing_create, filing_delete_draft, filing_save_step
 from ruanzhu.filings.services.parties import owner_add, owner_remove
@@ -170,21 +171,29 @@ def _resume_slug(filing) -> str:
 @applicant_required
 @require_GET
 def mine(request):
-    """我的申请: the filings the user files or owns, with their state."""
-    filings = list(my_filings(request.user))
-    awaiting_me = set(
-        FilingParty.objects.filter(
-            account=request.user,
-            filing__in=[filing.pk for filing in filings],
-            filing__status=Status.AWAITING_CODES,
-        )
-        # Confirmations of the current version only (a version the filing went back to counts anew).
-        .exclude(confirmations__version__number=F("filing__form_version"))
-        .values_list("filing_id", flat=True)
+    """我的申请: the filings the user files or owns, with their state, a page at a time, the latest change first."""
+    page = my_filings_page(
+        request.user, after=request.GET.get("after", ""), before=request.GET.get("before", "")
     )
+    filings = page.rows
+    awaiting_me = set()
+    if any(filing.status == Status.AWAITING_CODES for filing in filings):
+        awaiting_me = set(
+            FilingParty.objects.filter(
+                account=request.user,
+                filing__in=[filing.pk for filing in filings],
+                filing__status=Status.AWAITING_CODES,
+            )
+            # Confirmations of the current version only (a version the filing went back to counts anew).
+            .exclude(confirmations__version__number=F("filing__form_version"))
+            .values_list("filing_id", flat=True)
+        )
+    labels = dict(Status.choices)
     rows = [
         {
             "filing": filing,
+            "detail_url": reverse("filings:detail", args=[filing.pk]),
+            "status_label": labels[filing.status],
             "resume": _resume_slug(filing),
             "editable": filing.is_editable and filing.may_edit,
             "deletable": filing.status == Status.DRAFT and not filing.flow_number and filing.may_edit,
@@ -193,7 +202,9 @@ def mine(request):
         for filing in filings
     ]
     return render(
-        request, "filings/mine.html", {"rows": rows, "invitations": invitations_for(request.user).count()}
+        request,
+        "filings/mine.html",
+        {"rows": rows, "page": page, "invitations": invitations_for(request.user).count()},
     )
 
 
