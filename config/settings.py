@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     # The REST API at /api/v1/ (django-ninja; "ninja" for the documentation page's templates and static files).
     "ninja",
     "ruanzhu.api",
+    "ruanzhu.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -503,6 +504,40 @@ CELERY_BEAT_SCHEDULE = {
     },
     "outbox-relay": {"task": "ruanzhu.core.tasks.outbox_relay_task", "schedule": 60.0},
     "outbox-purge": {"task": "ruanzhu.core.tasks.outbox_purge_task", "schedule": 86400.0},
+}
+
+# --- Webhooks --------------------------------------------------------------------------------------------------
+# Events of filings POSTed to the HTTPS addresses an account registers (ruanzhu.webhooks). A failed delivery is
+# tried again after each of WEBHOOK_RETRY_DELAYS (seconds), then marked failed; beat looks for due retries every
+# minute. The two WEBHOOK_ALLOW_* switches are for tests and local development only: they let deliveries go to
+# http:// addresses and to loopback or private addresses, which production refuses.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", 10)
+try:
+    WEBHOOK_RETRY_DELAYS = [
+        int(value) for value in env.list("WEBHOOK_RETRY_DELAYS", ["60", "300", "1800", "7200", "43200"])
+    ]
+except ValueError:
+    raise ImproperlyConfigured("WEBHOOK_RETRY_DELAYS must be a comma-separated list of seconds.") from None
+WEBHOOK_ENDPOINTS_PER_ACCOUNT = env.int("WEBHOOK_ENDPOINTS_PER_ACCOUNT", 5)
+# Delivered and failed deliveries older than this are deleted by a daily purge.
+WEBHOOK_KEEP_DAYS = env.int("WEBHOOK_KEEP_DAYS", 30)
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
+if WEBHOOK_TIMEOUT_SECONDS < 1 or any(delay < 1 for delay in WEBHOOK_RETRY_DELAYS):
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT_SECONDS and WEBHOOK_RETRY_DELAYS must be at least 1 second.")
+if WEBHOOK_ENDPOINTS_PER_ACCOUNT < 1 or WEBHOOK_KEEP_DAYS < 1:
+    raise ImproperlyConfigured("WEBHOOK_ENDPOINTS_PER_ACCOUNT and WEBHOOK_KEEP_DAYS must be at least 1.")
+if PRODUCTION and (WEBHOOK_ALLOW_HTTP or WEBHOOK_ALLOW_PRIVATE_HOSTS):
+    raise ImproperlyConfigured(
+        "WEBHOOK_ALLOW_HTTP and WEBHOOK_ALLOW_PRIVATE_HOSTS must be off in production."
+    )
+CELERY_BEAT_SCHEDULE["webhook-deliveries-due"] = {
+    "task": "ruanzhu.webhooks.tasks.webhook_deliveries_due_task",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["webhook-deliveries-purge"] = {
+    "task": "ruanzhu.webhooks.tasks.webhook_deliveries_purge_task",
+    "schedule": 86400.0,
 }
 
 # --- Working days -----------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ urlpatterns = [
     path("identity/", include("ruanzhu.identity.urls")),
     path("registry/", include("ruanzhu.registry.urls")),
     path("agents/", include("ruanzhu.agents.urls")),
+    path("webhooks/", include("ruanzhu.webhooks.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

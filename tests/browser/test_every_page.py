@@ -118,6 +118,7 @@ def pages_of(data) -> dict[str, list[str | tuple[str, list[str]]]]:
             reverse("agents:dashboard"),
             reverse("agents:propose"),
             reverse("agents:mandate_detail", args=[data["mandate"].pk]),
+            reverse("webhooks:page"),
         ],
         "reviewer": [
             reverse("staff:home"),

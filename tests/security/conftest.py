@@ -27,6 +27,7 @@ from ruanzhu.filings.models import Filing, FilingParty
 from ruanzhu.identity.models import Verification, VerificationDocument
 from ruanzhu.notifications.models import Notification
 from ruanzhu.registry.models import Registration
+from ruanzhu.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import (
     STEP_DATA,
     AgentProfileFactory,
@@ -58,6 +59,7 @@ class World:
     mandate: Mandate | None = None  # applicant → agent, accepted, in force, its signed letter uploaded
     verification: Verification | None = None  # a newcomer's verification waiting for review, with documents
     notification: Notification | None = None  # one of the applicant's messages
+    webhook_delivery: WebhookDelivery | None = None  # the agent's: its endpoint (active) and a failed event
 
 
 def jpeg(seed: int = 0) -> bytes:
@@ -239,7 +241,22 @@ def world(people, clients, deposits, settings):
         notification=Notification.objects.filter(recipient=alice).first(),
     )
     assert world.notification is not None
+    world.webhook_delivery = webhook_delivery_of(agent, world.agent_filing)
     return world
+
+
+def webhook_delivery_of(agent: User, filing: Filing) -> WebhookDelivery:
+    """Return a failed delivery to an endpoint of ``agent``; its address is never reached (a documentation one)."""
+    endpoint = WebhookEndpoint.objects.create(
+        owner=agent, url="https://192.0.2.1/ruanzhu", secret="whsec_test"
+    )
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type="filing.status_changed",
+        filing=filing,
+        status=WebhookDelivery.Status.FAILED,
+        attempts=6,
+    )
 
 
 # --- "Nothing changed" ------------------------------------------------------------------------------------------

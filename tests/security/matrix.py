@@ -107,6 +107,8 @@ OBJECTS = {
     "mandate": lambda world: {"pk": world.mandate.pk},
     "verification": lambda world: {"pk": world.verification.pk},
     "individual": lambda world: {"kind": "individual"},
+    "webhook endpoint": lambda world: {"pk": world.webhook_delivery.endpoint_id},
+    "webhook delivery": lambda world: {"pk": world.webhook_delivery.pk},
 }
 # The value of a parameter that no object gives.
 VALUES = {"slug": "software", "kind": "program_deposit", "code": "R11", "slot": "id_front"}
@@ -327,6 +329,21 @@ agents:decline                                  mandate      GET   login 405   4
 agents:decline                                  mandate      POST  login no    404   404   no    404   404   404   login
 agents:revoke                                   mandate      GET   login 405   405   405   405   405   405   405   login
 agents:revoke                                   mandate      POST  login 302   404   404   302   404   404   404   login
+
+webhooks:page                                   -            GET   login 200   200   200   200   200   404   404   login
+webhooks:page                                   -            POST  login 405   405   405   405   405   404   404   login
+webhooks:endpoint_create                        -            GET   login 405   405   405   405   405   404   404   login
+webhooks:endpoint_create                        -            POST  login 400   400   400   400   400   404   404   login
+webhooks:endpoint_disable                       webhook endpoint GET   login 405   405   405   405   405   404   404   login
+webhooks:endpoint_disable                       webhook endpoint POST  login 404   404   404   302   404   404   404   login
+webhooks:endpoint_enable                        webhook endpoint GET   login 405   405   405   405   405   404   404   login
+webhooks:endpoint_enable                        webhook endpoint POST  login 404   404   404   302   404   404   404   login
+webhooks:endpoint_rotate                        webhook endpoint GET   login 405   405   405   405   405   404   404   login
+webhooks:endpoint_rotate                        webhook endpoint POST  login 404   404   404   200   404   404   404   login
+webhooks:endpoint_delete                        webhook endpoint GET   login 405   405   405   405   405   404   404   login
+webhooks:endpoint_delete                        webhook endpoint POST  login 404   404   404   302   404   404   404   login
+webhooks:delivery_resend                        webhook delivery GET   login 405   405   405   405   405   404   404   login
+webhooks:delivery_resend                        webhook delivery POST  login 404   404   404   302   404   404   404   login
 
 staff:home                                      -            GET   staff staff staff staff staff staff 200   200   staff
 staff:home                                      -            POST  staff staff staff staff staff staff 405   405   staff
