@@ -10,8 +10,19 @@ from django.views.decorators.http import require_GET
 from ninja import NinjaAPI, Swagger
 
 from ruanzhu.api import errors
-from ruanzhu.api.routers import filings, registry, services
+from ruanzhu.api.routers import (
+    batch,
+    corrections,
+    deposit_builds,
+    filings,
+    lifecycle,
+    parties,
+    registry,
+    services,
+)
+from ruanzhu.api.routers.corrections import correction_files
 from ruanzhu.core.uploads import UploadLimit
+from ruanzhu.filings.services.deposit_builds import SOURCE_MAX_BYTES
 from ruanzhu.filings.services.documents import document_max_bytes
 
 
@@ -20,15 +31,26 @@ def not_found(request):
     return errors.problem_response(errors.Problem(404, "not_found", _("未找到该资源，或您无权访问。")))
 
 
+# The operations that take files, by URL name, with the limits of the pages they stand for.
+UPLOAD_LIMITS = {
+    "filing_document": UploadLimit(max_bytes=document_max_bytes),
+    "filing_signature_page": UploadLimit(max_bytes="FILING_UPLOAD_MAX_BYTES"),
+    "filing_correction": UploadLimit(max_bytes="FILING_UPLOAD_MAX_BYTES", files=correction_files),
+    "filing_correction_signature_page": UploadLimit(max_bytes="FILING_UPLOAD_MAX_BYTES"),
+    "filing_deposit_build": UploadLimit(max_bytes=SOURCE_MAX_BYTES),
+}
+
+
 class Api(NinjaAPI):
     @property
     def urls(self):
         """Return the URL patterns, the last of them answering every other path under the API."""
         patterns, app_name, namespace = super().urls
         for pattern in patterns:
-            if getattr(pattern, "name", None) == "filing_document":
-                # The upload limit of the page's upload, enforced while the body streams in (ruanzhu.core.uploads).
-                pattern.callback.upload_limit = UploadLimit(max_bytes=document_max_bytes)
+            # The upload limits of the pages' uploads, enforced while the body streams in (ruanzhu.core.uploads).
+            limit = UPLOAD_LIMITS.get(getattr(pattern, "name", None))
+            if limit is not None:
+                pattern.callback.upload_limit = limit
         return [*patterns, re_path(r"^[\s\S]*$", not_found, name="not_found")], app_name, namespace
 
     def get_openapi_schema(self, *args, **kwargs):
@@ -36,6 +58,13 @@ class Api(NinjaAPI):
         schema = super().get_openapi_schema(*args, **kwargs)
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
+                body = operation.get("requestBody", {}).get("content", {})
+                if "application/json" in body and "400" not in operation.get("responses", {}):
+                    # A body that is not JSON at all: 400 (a JSON body of the wrong shape is a 422).
+                    operation["responses"]["400"] = {
+                        "description": "Bad Request",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProblemOut"}}},
+                    }
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
                     if int(status) >= 400 and "application/json" in content:
@@ -59,5 +88,11 @@ api = Api(
 )
 errors.install(api)
 api.add_router("", services.router)
+# Before filings: /filings/batch is not a filing's id.
+api.add_router("", batch.router)
 api.add_router("", filings.router)
+api.add_router("", lifecycle.router)
+api.add_router("", corrections.router)
+api.add_router("", deposit_builds.router)
+api.add_router("", parties.router)
 api.add_router("", registry.router)

@@ -49,3 +49,4 @@ class TokenAuth(HttpBearer):
 
 READ = TokenAuth(PersonalAccessToken.Scope.READ)
 FILE = TokenAuth(PersonalAccessToken.Scope.FILE)
+SUBMIT = TokenAuth(PersonalAccessToken.Scope.SUBMIT)

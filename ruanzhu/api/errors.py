@@ -80,6 +80,16 @@ def invalid(errors: list[dict[str, Any]]) -> Problem:
     return Problem(422, "validation_failed", _("输入有误，请按提示修改。"), errors=errors)
 
 
+def refused(error: Exception) -> Problem:
+    """Return the problem of an action the rules refuse now (409); a refusal of several lines lists each one."""
+    message = getattr(error, "message", None) or str(error)
+    lines = [line for line in message.splitlines() if line.strip()]
+    errors = (
+        [{"field": None, "code": "refused", "message": line} for line in lines] if len(lines) > 1 else None
+    )
+    return Problem(409, "action_refused", message, errors=errors)
+
+
 def form_errors(form, *, rename: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Return a Django form's errors as ``{field, code, message}`` (``None`` for errors of the whole form)."""
     rename = rename or {}
@@ -158,7 +168,7 @@ def _problem_of(exc: Exception) -> Problem:
     if isinstance(exc, PermissionDenied):
         return Problem(403, "forbidden", _("无权执行此操作。"))
     if isinstance(exc, ApplicationError):
-        return Problem(409, "action_refused", getattr(exc, "message", None) or str(exc))
+        return refused(exc)
     logger.exception("API request failed")
     return Problem(500, "internal_error", _("服务器内部错误，请稍后重试。"))
 

@@ -41,3 +41,30 @@ class PersonalAccessToken(models.Model):
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class IdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` an account sent with a request, and the answer given to it, kept for a while.
+
+    The row is created in the transaction that does the work and holds the answer when it commits: a second
+    request with the same key waits on the unique constraint until the first is done, then replays its answer.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("账户"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("幂等键"), max_length=255)
+    # The SHA-256 of what the request asked (method, path and body): the same key for another request is refused.
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("状态码"))
+    content_type = models.CharField(max_length=100)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_once")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from ruanzhu.api.services import token_create
-from tests.factories import STEP_DATA
+from tests.factories import STEP_DATA, FilingFactory, invitation_accept_as
 
 API = "/api/v1"
 
@@ -62,3 +62,52 @@ def api():
 def draft_fields():
     """The fields of an R11 draft's first two steps, as a program sends them."""
     return {**STEP_DATA["role"], **STEP_DATA["software"]}
+
+
+@pytest.fixture
+def ready(verified_alice, verified_bob, deposits, private_storage):
+    """alice's R11 draft, every step saved, bob joined as co-owner, both deposits uploaded: ready for 出申请表."""
+    return FilingFactory(applicant=verified_alice, co_owners=[verified_bob], deposits=deposits)
+
+
+@pytest.fixture
+def agent_ready(agent, verified_alice, verified_bob, deposits, private_storage):
+    """The same draft filed by ``agent`` for alice under a mandate in force (``.mandate``)."""
+    from ruanzhu.filings.services.agency import filing_create_for_client
+    from ruanzhu.filings.services.documents import filing_upload_document
+    from ruanzhu.filings.services.parties import owner_add
+    from tests.agents.conftest import mandate_for
+    from tests.filings.registered import save_steps
+
+    mandate = mandate_for(agent, verified_alice, services=("R11",))
+    filing = save_steps(
+        filing_create_for_client(service="R11", agent=agent, client=verified_alice), agent, STEP_DATA
+    )
+    owner_add(filing=filing, by=agent, identifier=verified_bob.username)
+    invitation_accept_as(filing, verified_bob)
+    for kind in ("program", "document"):
+        filing_upload_document(
+            filing=filing, by=agent, kind=f"{kind}_deposit", data=deposits[kind], filename=f"{kind}.pdf"
+        )
+    filing.refresh_from_db()
+    filing.test_mandate = mandate
+    return filing
+
+
+def signed_page(text: str = "signed and sealed") -> bytes:
+    """Return a one-page PDF standing for a signed signature page."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer)
+    sheet.drawString(100, 700, text)
+    sheet.save()
+    return buffer.getvalue()
+
+
+def multipart(client: ApiClient, path: str, data: dict):
+    """POST ``data`` (files as SimpleUploadedFile) as multipart/form-data with the client's token."""
+    headers = {"Authorization": f"Bearer {client.secret}"} if client.secret else {}
+    return client.client.post(API + path, data, headers=headers)

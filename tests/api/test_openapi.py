@@ -24,6 +24,29 @@ def test_openapi_document_is_3_1_and_complete(db):
         ("/api/v1/filings/{pk}", "get"),
         ("/api/v1/filings/{pk}", "patch"),
         ("/api/v1/filings/{pk}/documents/{kind}", "post"),
+        ("/api/v1/filings/batch", "post"),
+        ("/api/v1/filings/{pk}/form", "post"),
+        ("/api/v1/filings/{pk}/confirmations", "get"),
+        ("/api/v1/filings/{pk}/confirmations/mine", "post"),
+        ("/api/v1/filings/{pk}/signature-page", "post"),
+        ("/api/v1/filings/{pk}/submit", "post"),
+        ("/api/v1/filings/{pk}/withdraw", "post"),
+        ("/api/v1/filings/{pk}/form.pdf", "get"),
+        ("/api/v1/filings/{pk}/correction", "get"),
+        ("/api/v1/filings/{pk}/correction", "post"),
+        ("/api/v1/filings/{pk}/correction/codes", "post"),
+        ("/api/v1/filings/{pk}/correction/signature-page", "post"),
+        ("/api/v1/filings/{pk}/certificate.pdf", "get"),
+        ("/api/v1/filings/{pk}/deposit-builds/{kind}", "post"),
+        ("/api/v1/filings/{pk}/deposit-builds/{kind}", "get"),
+        ("/api/v1/filings/{pk}/deposit-builds/{kind}", "delete"),
+        ("/api/v1/filings/{pk}/deposit-builds/{kind}/accept", "post"),
+        ("/api/v1/filings/{pk}/parties", "get"),
+        ("/api/v1/filings/{pk}/parties", "post"),
+        ("/api/v1/filings/{pk}/parties/{party_id}", "delete"),
+        ("/api/v1/invitations", "get"),
+        ("/api/v1/invitations/{party_id}/accept", "post"),
+        ("/api/v1/invitations/{party_id}/decline", "post"),
         ("/api/v1/registry/search", "get"),
         ("/api/v1/registry/records/{registration_number}", "get"),
     }
@@ -34,14 +57,30 @@ def test_openapi_document_is_3_1_and_complete(db):
         responses = operation["responses"]
         assert {"401", "403", "429"} <= set(responses), (path, method)
         for status, answer in responses.items():
+            if status == "204":
+                assert "content" not in answer, (path, method)
+                continue
             ((media_type, content),) = answer["content"].items()
+            if path.endswith(".pdf") and status == "200":
+                # The files are streamed as they are.
+                assert (media_type, content["schema"]) == (
+                    "application/pdf",
+                    {"type": "string", "format": "binary"},
+                )
+                continue
             assert media_type == ("application/json" if int(status) < 400 else "application/problem+json")
             assert "$ref" in content["schema"], (path, method, status)
     schemas = document["components"]["schemas"]
     for _, _, operation in operations:
-        for answer in operation["responses"].values():
-            name = next(iter(answer["content"].values()))["schema"]["$ref"].rsplit("/", 1)[1]
-            assert name in schemas
+        for answer in operation.get("responses", {}).values():
+            if "content" not in answer:
+                continue
+            schema = next(iter(answer["content"].values()))["schema"]
+            if "$ref" in schema:
+                assert schema["$ref"].rsplit("/", 1)[1] in schemas
+    submit = document["paths"]["/api/v1/filings/{pk}/submit"]["post"]
+    assert {"in": "header", "name": "Idempotency-Key"}.items() <= submit["parameters"][1].items()
+    assert "400" in submit["responses"] and "409" in submit["responses"]
     assert document["components"]["securitySchemes"] == {"TokenAuth": {"type": "http", "scheme": "bearer"}}
 
 

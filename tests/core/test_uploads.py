@@ -328,6 +328,10 @@ def test_exactly_the_upload_views_take_files():
         "filings:deposit_build_start",
         "filings:signature_page",
         "api:filing_document",
+        "api:filing_signature_page",
+        "api:filing_correction",
+        "api:filing_correction_signature_page",
+        "api:filing_deposit_build",
         "examination_applicant:correction",
         "examination_applicant:correction_signature_page",
     }

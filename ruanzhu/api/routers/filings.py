@@ -102,7 +102,8 @@ def _summary(filing: Filing, *, may_edit: bool) -> dict:
     }
 
 
-def _detail(user, filing: Filing) -> dict:
+def filing_out(user, filing: Filing) -> dict:
+    """Return the FilingOut of ``filing`` as ``user`` sees it."""
     may_edit = filing.is_editable and may(user, filing, Purpose.EDIT)
     return {**_summary(filing, may_edit=may_edit), "step": filing.step, "details": filing.details}
 
@@ -215,7 +216,7 @@ def filings_list(
 )
 def filings_get(request, pk: int = Path(..., ge=1, le=PK_MAX)):
     user = request.auth.user
-    return _detail(user, filing_for(user, pk=pk, purpose=Purpose.VIEW))
+    return filing_out(user, filing_for(user, pk=pk, purpose=Purpose.VIEW))
 
 
 @router.post(
@@ -227,7 +228,11 @@ def filings_get(request, pk: int = Path(..., ge=1, le=PK_MAX)):
     summary="Start a draft (立即登记) with its first step",
 )
 def filings_create(request, payload: FilingCreateIn):
-    user = request.auth.user
+    return Status(201, filing_out(request.auth.user, filing_create_from(request.auth.user, payload)))
+
+
+def filing_create_from(user, payload: FilingCreateIn) -> Filing:
+    """Start the draft ``payload`` describes for ``user`` as 立即登记 does; raise the problem if refused."""
     try:
         definition = definition_for(payload.service)
     except KeyError:
@@ -246,7 +251,7 @@ def filings_create(request, payload: FilingCreateIn):
             filing = filing_create(service=definition.code, applicant=user, filer=user)
         for step, form in forms:
             filing = filing_save_step(filing=filing, by=user, step=step.slug, cleaned_data=form.cleaned_data)
-    return Status(201, _detail(user, filing))
+    return filing
 
 
 @router.patch(
@@ -271,7 +276,7 @@ def filings_update(request, payload: FilingUpdateIn, pk: int = Path(..., ge=1, l
     with transaction.atomic():
         for step, form in forms:
             filing = filing_save_step(filing=filing, by=user, step=step.slug, cleaned_data=form.cleaned_data)
-    return _detail(user, filing)
+    return filing_out(user, filing)
 
 
 # The multipart body, described by hand: the file is read after the upload limit's check, not parsed by ninja.
@@ -317,6 +322,11 @@ def filings_document_upload(
     document = filing_upload_document(
         filing=filing, by=user, kind=kind, data=upload.read(), filename=upload.name
     )
+    return document_out(document)
+
+
+def document_out(document) -> dict:
+    """Return the FilingDocumentOut of a stored document."""
     return {
         "kind": document.kind,
         "filename": document.original_name,
