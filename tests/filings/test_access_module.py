@@ -22,6 +22,7 @@ from ruanzhu.agents import services as agent_services
 from ruanzhu.agents.models import AgentProfile, Mandate
 from ruanzhu.agents.selectors import agent_filings
 from ruanzhu.core.files import store_private_file
+from ruanzhu.filings.access import decided_by_the_row
 from ruanzhu.filings.models import Filing, FilingDocument, FilingParty, PartyRole
 from ruanzhu.filings.selectors import (
     MandateNotInForce,
@@ -370,6 +371,45 @@ def test_the_answers_read_with_the_filing_are_those_of_the_query_for_every_perso
     assert True in answers.values() and False in answers.values()
 
 
+@pytest.mark.parametrize("lapse", [None, *LAPSES], ids=["in force", *map(ids, LAPSES)])
+def test_what_the_row_decides_is_what_the_query_decides(
+    lapse, filing, mandate, agent, other_agent, verified_alice, verified_bob, verified_carol
+):
+    """For every persona, purpose and lapse, on the agent's filing and on one alice files herself."""
+    own = filing_create(service="R11", applicant=verified_alice, filer=verified_alice)
+    owner_add(filing=own, by=verified_alice, identifier="bob")
+    invitation_accept_as(own, verified_bob)
+    if lapse:
+        lapse(mandate)
+    decided = 0
+    for user in (agent, other_agent, verified_alice, verified_bob, verified_carol):
+        user.refresh_from_db()
+        for row in (Filing.objects.get(pk=filing.pk), Filing.objects.get(pk=own.pk)):
+            for purpose in Purpose:
+                answer = decided_by_the_row(user, row, purpose)
+                if answer is not None:
+                    decided += 1
+                    assert answer == filings_for(user, purpose=purpose).filter(pk=row.pk).exists(), (
+                        user.username,
+                        row.pk,
+                        purpose,
+                    )
+    assert decided >= 10
+
+
+def test_staff_and_anonymous_are_never_decided_by_the_row(filing, examiner):
+    for user in (examiner, AnonymousUser()):
+        assert {decided_by_the_row(user, filing, purpose) for purpose in Purpose} == {None}
+
+
+def test_the_applicant_on_its_own_filing_is_answered_in_one_query(verified_alice):
+    own = filing_create(service="R11", applicant=verified_alice, filer=verified_alice)
+    with CaptureQueriesContext(connection) as queries:
+        read = filing_for(verified_alice, pk=own.pk, also=(Purpose.EDIT, Purpose.MANDATE_LETTER))
+        assert may(verified_alice, read, Purpose.EDIT) and may(verified_alice, read, Purpose.MANDATE_LETTER)
+    assert len(queries) == 1
+
+
 def test_answers_read_for_one_account_are_not_used_for_another(filing, verified_bob, agent):
     read = filing_for(agent, pk=filing.pk, also=(Purpose.EDIT,))
     assert may(agent, read, Purpose.EDIT)
@@ -383,3 +423,22 @@ def test_a_purpose_not_read_with_the_filing_is_asked_of_the_database(filing, ver
     with CaptureQueriesContext(connection) as queries:
         assert may(verified_bob, read, Purpose.CONFIRM)
     assert len(queries) == 1
+
+
+def test_the_filing_page_asks_the_access_question_once(verified_alice, agent, filing, mandate):
+    """The applicant's own filing and the agent's filing for its client: the page's count does not grow with
+    the purposes it shows (edit, the 委托书), and the row answers the applicant's without the conditions."""
+    own = filing_create(service="R11", applicant=verified_alice, filer=verified_alice)
+    counts = {}
+    for user, pk in ((verified_alice, own.pk), (agent, filing.pk)):
+        client = logged_in(user)
+        path = reverse("filings:detail", args=[pk])
+        queries_of(client, path)  # warm the session and the header cache
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        counts[user.username] = len(queries)
+        access = [
+            query["sql"] for query in queries if "EXISTS" in query["sql"] and "agents_mandate" in query["sql"]
+        ]
+        assert len(access) == (0 if user == verified_alice else 1), access
+    assert counts["alice"] <= 10, counts
