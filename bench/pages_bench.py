@@ -268,11 +268,13 @@ def gunicorn_start(args, env: dict[str, str], port: int) -> subprocess.Popen:
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(args, url: str, cookie: str | None) -> dict:
-    """Drive one URL with wrk; return req/s, latency percentiles (ms) and the errors."""
+def wrk(args, url: str, cookie: str | None, *, script: str | None = None) -> dict:
+    """Drive one URL with wrk (and a Lua ``script``); return req/s, latency percentiles (ms) and the errors."""
     command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", url]
     if cookie:
         command += ["-H", f"Cookie: sessionid={cookie}"]
+    if script:
+        command += ["-s", script]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "errors": 0}
     result.update(p50=math.nan, p90=math.nan, p99=math.nan)
@@ -314,8 +316,14 @@ def run(args, env: dict[str, str]) -> None:
         f"\ngunicorn {args.workers} sync workers, wrk -t2 -c{args.connections} -d{args.seconds}s, "
         f"{os.cpu_count()} cores; bare view {results[BARE]['rps']:.0f} then {again['rps']:.0f} req/s"
     )
+    print_table(results, bare)
+
+
+def print_table(results: dict[str, dict], bare: float) -> None:
+    """Print req/s, the share of the bare view, the latency percentiles and the errors of each result."""
     print(
-        f"{'page':<16} {'req/s':>8} {'of bare':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'errors':>7}"
+        f"{'page':<16} {'req/s':>8} {'of bare':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
+        f"{'p99/p50':>8} {'errors':>7}"
     )
     for name, result in results.items():
         print(
