@@ -276,6 +276,9 @@ OTP_CODE_MAX_ATTEMPTS = env.int("OTP_CODE_MAX_ATTEMPTS", 5)
 OTP_SEND_LIMITS_PER_PHONE = env.str("OTP_SEND_LIMITS_PER_PHONE", "1/60,5/3600,10/86400")
 OTP_SEND_LIMITS_PER_IP = env.str("OTP_SEND_LIMITS_PER_IP", "20/3600,50/86400")
 OTP_SEND_LIMITS_PER_ACCOUNT = env.str("OTP_SEND_LIMITS_PER_ACCOUNT", "10/3600,20/86400")
+# An agent (代理机构) issuing its clients' forms sends many codes from one account and one address: its sends count
+# against these instead of the two limits above; every phone's own limits still hold.
+OTP_SEND_LIMITS_PER_OFFICE = env.str("OTP_SEND_LIMITS_PER_OFFICE", "300/3600,1000/86400")
 OTP_DAILY_BUDGET = env.int("OTP_DAILY_BUDGET", 100_000)
 SMS_OUTBOX_BACKEND = "ruanzhu.otp.backends.OutboxBackend"
 SMS_HTTP_BACKEND = "ruanzhu.otp.backends.HttpProviderBackend"

@@ -57,12 +57,22 @@ class CodeRejected(ApplicationError):
 
 
 def code_send(
-    *, phone: str, purpose: str, subject: str = "", ip: str | None = None, account=None, about: str = ""
+    *,
+    phone: str,
+    purpose: str,
+    subject: str = "",
+    ip: str | None = None,
+    account=None,
+    about: str = "",
+    office: bool = False,
 ) -> None:
     """Issue a new code for (phone, purpose, subject), void the previous one, and send it after the commit.
 
     ``about`` says what the code approves ("张三申请对《…》出申请表（R11）"), so that its reader knows; keep it
-    within ``code_about_room()`` characters for the message to fit one SMS segment.
+    within ``code_about_room()`` characters for the message to fit one SMS segment. ``office``: ``account`` is
+    an agent (代理机构) sending its clients' codes, one office for many clients: its sends are counted against
+    OTP_SEND_LIMITS_PER_OFFICE rather than the per-account and per-address limits of a person; each phone's own
+    limits hold as for anyone.
     """
     purpose = Purpose(purpose)
     _code_issue(
@@ -72,6 +82,7 @@ def code_send(
         ip=ip,
         account=account,
         body=lambda code: code_message(code=code, purpose=purpose, about=about),
+        office=office,
     )
 
 
@@ -94,7 +105,9 @@ def code_send_withheld(
     )
 
 
-def _code_issue(*, phone: str, purpose: Purpose, subject: str, ip: str | None, account, body) -> None:
+def _code_issue(
+    *, phone: str, purpose: Purpose, subject: str, ip: str | None, account, body, office: bool = False
+) -> None:
     if purpose == Purpose.NOTICE:
         raise ValueError("notices carry no code: use sms_notice_send")
     _check_binding(phone=phone, subject=subject)
@@ -103,7 +116,14 @@ def _code_issue(*, phone: str, purpose: Purpose, subject: str, ip: str | None, a
     with transaction.atomic():
         now = timezone.now()
         budget_day = _lock_budget_day(now)
-        _enforce_limits(now=now, budget_day=budget_day, phone_index=index, ip_index=ip_index, account=account)
+        _enforce_limits(
+            now=now,
+            budget_day=budget_day,
+            phone_index=index,
+            ip_index=ip_index,
+            account=account,
+            office=office,
+        )
 
         code = f"{secrets.randbelow(10**6):06d}"
         OneTimeCode.objects.filter(
@@ -233,7 +253,13 @@ def _lock_budget_day(now: datetime) -> SendBudgetDay:
 
 
 def _enforce_limits(
-    *, now: datetime, budget_day: SendBudgetDay, phone_index: str, ip_index: str, account
+    *,
+    now: datetime,
+    budget_day: SendBudgetDay,
+    phone_index: str,
+    ip_index: str,
+    account,
+    office: bool = False,
 ) -> None:
     if budget_day.sent >= settings.OTP_DAILY_BUDGET:
         tomorrow = timezone.localtime(now).date() + timedelta(days=1)
@@ -246,7 +272,7 @@ def _enforce_limits(
     scopes = [
         ("OTP_SEND_LIMITS_PER_PHONE", {"phone_index": phone_index}, _("发送过于频繁，请在%(wait)s后重试。")),
     ]
-    if ip_index:
+    if ip_index and not office:
         scopes.append(
             (
                 "OTP_SEND_LIMITS_PER_IP",
@@ -257,7 +283,7 @@ def _enforce_limits(
     if account is not None and account.pk:
         scopes.append(
             (
-                "OTP_SEND_LIMITS_PER_ACCOUNT",
+                "OTP_SEND_LIMITS_PER_OFFICE" if office else "OTP_SEND_LIMITS_PER_ACCOUNT",
                 {"account": account},
                 _("您的账户发送验证码过于频繁，请在%(wait)s后重试。"),
             )

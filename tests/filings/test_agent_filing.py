@@ -203,6 +203,32 @@ def test_codes_go_to_the_owners_phones_never_to_the_agent(ready, send, agent, ve
     assert outbox_messages(agent.phone).count() == 0
 
 
+def test_an_agent_sends_its_clients_codes_under_the_office_limits_not_a_persons(
+    ready, send, settings, verified_acme
+):
+    settings.OTP_SEND_LIMITS_PER_ACCOUNT = settings.OTP_SEND_LIMITS_PER_IP = "1/86400"
+    settings.OTP_SEND_LIMITS_PER_OFFICE = "2/86400"
+    send(ready)
+    assert ready.status == Status.AWAITING_CODES  # two codes: beyond one person's one a day
+
+    response = send(ready)  # two more: beyond the office's two
+    assert "您的账户发送验证码过于频繁" in messages_of(response)
+    assert outbox_messages(verified_acme.phone).count() == 1
+
+
+def test_an_applicant_filing_for_itself_sends_under_a_persons_limits(
+    client, verified_acme, verified_alice, deposits, settings, django_capture_on_commit_callbacks
+):
+    settings.OTP_SEND_LIMITS_PER_ACCOUNT = "1/86400"
+    client.force_login(verified_acme)
+    filing = fill(client, start(client), deposits, co_owner="alice")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("codes_send", filing), follow=True)
+    assert "您的账户发送验证码过于频繁" in messages_of(response)
+    filing.refresh_from_db()
+    assert filing.status == Status.DRAFT
+
+
 def test_issued_form_prints_the_agent_block_and_the_clients_own_form_does_not(
     issued, acme_client, verified_acme, send, deposits
 ):

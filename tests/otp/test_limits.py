@@ -113,6 +113,32 @@ def test_send_limit_per_account(settings, clock):
     assert refused.value.message == "您的账户发送验证码过于频繁，请在23小时后重试。"
 
 
+def test_an_office_is_held_to_its_own_limits_instead_of_a_persons(settings, clock):
+    """An agent sending its clients' codes: neither one person's account limit nor the address's applies."""
+    settings.OTP_SEND_LIMITS_PER_ACCOUNT = settings.OTP_SEND_LIMITS_PER_IP = "1/86400"
+    settings.OTP_SEND_LIMITS_PER_OFFICE = "3/86400"
+    office = UserFactory()
+    numbers = phones()
+    for _ in range(3):
+        send(next(numbers), account=office, ip="203.0.113.7", office=True)
+
+    with pytest.raises(SendRefused) as refused:
+        send(next(numbers), account=office, ip="203.0.113.7", office=True)
+    assert refused.value.message.startswith("您的账户发送验证码过于频繁")
+    # The same account sending as a person is held to a person's limits.
+    with pytest.raises(SendRefused):
+        send(next(numbers), account=office, ip="198.51.100.9")
+
+
+def test_an_office_is_still_held_to_each_phones_limits(phone, settings, clock):
+    settings.OTP_SEND_LIMITS_PER_OFFICE = "100/86400"
+    office = UserFactory()
+    send(phone, account=office, office=True)
+    with pytest.raises(SendRefused) as refused:
+        send(phone, account=office, office=True)
+    assert refused.value.message == "发送过于频繁，请在1分钟后重试。"
+
+
 def test_longest_wait_of_all_broken_limits_is_reported(settings, phone, clock):
     settings.OTP_SEND_LIMITS_PER_IP = "1/600"
     send(phone, ip="203.0.113.7")

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from ruanzhu.core.files import store_private_file
 from ruanzhu.core.masking import mask_phone
-from ruanzhu.filings.access import mandate_of
+from ruanzhu.filings.access import is_agent, mandate_of
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.forms_pdf import application_form_for
 from ruanzhu.filings.models import Confirmation, DailySequence, Filing, FilingParty, FormVersion
@@ -72,6 +72,8 @@ def codes_send(*, filing: Filing, parties, by, ip: str | None, action: str) -> l
     caller's transaction then rolls back every code and every change it made, so a refused send changes nothing.
     """
     subject, about = code_subject(filing), code_about(filing, action=action)
+    # An agent sends for its clients from one office: the office's limits, not one person's.
+    office = filing.agent_id == by.pk and is_agent(by)
     reached, refusals = [], []
     for party in parties:
         try:
@@ -83,6 +85,7 @@ def codes_send(*, filing: Filing, parties, by, ip: str | None, action: str) -> l
                     ip=ip,
                     account=by,
                     about=about,
+                    office=office,
                 )
         except SendRefused as refusal:
             refusals.append(f"{party.name}：{refusal.message}")
