@@ -1,4 +1,7 @@
-"""Time sanitising and the quality checks of a 12-megapixel ID photo (target: all checks ≤ 150 ms).
+"""Time sanitising and the quality checks of a 12-megapixel ID photo (target: all checks ≤100 ms), and the staff watermark.
+
+The watermark is timed three ways in the same run: rendering the whole cover for every view (how it was done
+before the repeating block was kept), the first view of a size (the block rendered), and later views.
 
 Run: .venv/bin/python bench/image_checks_bench.py [--runs N]
 """
@@ -6,6 +9,8 @@ Run: .venv/bin/python bench/image_checks_bench.py [--runs N]
 from __future__ import annotations
 
 import argparse
+import io
+import math
 import os
 import statistics
 import sys
@@ -21,12 +26,14 @@ import django  # noqa: E402
 
 django.setup()
 
-from ruanzhu.identity.images import quality  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from ruanzhu.identity.images import quality, watermark  # noqa: E402
 from ruanzhu.identity.images.sanitize import sanitize_upload  # noqa: E402
 from ruanzhu.identity.images.watermark import watermark_for_staff  # noqa: E402
 from tests.identity import images_fixtures as fx  # noqa: E402
 
-TARGET_MS = 150.0
+TARGET_MS = 100.0
 
 
 def timed(function, *args, **kwargs):
@@ -38,7 +45,7 @@ def timed(function, *args, **kwargs):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--watermark-runs", type=int, default=3)
+    parser.add_argument("--watermark-runs", type=int, default=5)
     options = parser.parse_args()
 
     photo = fx.handheld_photo(size=(4000, 3000), seed=7)
@@ -85,17 +92,56 @@ def main() -> None:
     print(f"{'step':40s} {'mean ms':>9s} {'p95 ms':>9s}")
     for name, samples in steps.items():
         print(f"{name:40s} {statistics.fmean(samples):9.1f} {percentile(samples, 95):9.1f}")
-    watermark_times = [timed(watermark_for_staff, clean)[1] for _ in range(options.watermark_runs)]
-    print(
-        f"{'watermark_for_staff (staff copy)':40s} {statistics.fmean(watermark_times):9.1f} "
-        f"{percentile(watermark_times, 95):9.1f}"
-    )
+    rendered = [timed(watermark_rendered_each_view, clean)[1] for _ in range(options.watermark_runs)]
+    cold = []
+    for _ in range(options.watermark_runs):
+        watermark._pattern.cache_clear()
+        cold.append(timed(watermark_for_staff, clean)[1])
+    warm = [timed(watermark_for_staff, clean)[1] for _ in range(options.watermark_runs)]
+    for name, samples in (
+        ("watermark: cover rendered every view", rendered),
+        ("watermark: first view of a size", cold),
+        ("watermark_for_staff (block kept)", warm),
+    ):
+        print(f"{name:40s} {statistics.fmean(samples):9.1f} {percentile(samples, 95):9.1f}")
 
     total_p95 = percentile(steps["check_photo (all checks, one call)"], 95)
     verdict = "met" if total_p95 <= TARGET_MS else "MISSED"
     print(
         f"all checks p95 {total_p95:.1f} ms: target ≤{TARGET_MS:.0f} ms {verdict}; failed checks: {failed or 'none'}"
     )
+
+
+def watermark_rendered_each_view(image_bytes: bytes, text: str = watermark.WATERMARK_TEXT) -> bytes:
+    """The staff watermark as it was drawn before: the whole cover composed copy by copy for every view."""
+    with Image.open(io.BytesIO(image_bytes)) as source:
+        source_format = source.format
+        image = source.convert("RGBA")
+    width, height = image.size
+    size = max(14, min(width, height) // 24)
+    tile, text_width = watermark._text_tile(text, size=size)
+    canvas = Image.new("RGBA", (width + 2 * tile.width, height + 2 * tile.height), (0, 0, 0, 0))
+    angle = math.radians(watermark.WATERMARK_ANGLE)
+    along = text_width + 2 * size
+    along_x, along_y = along * math.cos(angle), -along * math.sin(angle)
+    line_gap = 6 * size
+    rows = (canvas.height + canvas.width) // line_gap + 2
+    columns = int(canvas.width / along_x) + 2
+    for row in range(rows):
+        for column in range(-columns, columns + 1):
+            position = column + (row % 2) / 2
+            left = round(position * along_x)
+            top = round(row * line_gap + position * along_y)
+            if 0 <= left <= canvas.width - tile.width and 0 <= top <= canvas.height - tile.height:
+                canvas.alpha_composite(tile, (left, top))
+    overlay = canvas.crop((tile.width, tile.height, tile.width + width, tile.height + height))
+    marked = Image.alpha_composite(image, overlay)
+    buffer = io.BytesIO()
+    if source_format == "PNG":
+        marked.save(buffer, "PNG")
+    else:
+        marked.convert("RGB").save(buffer, "JPEG", quality=watermark.JPEG_QUALITY)
+    return buffer.getvalue()
 
 
 def duplicate_check(copy, other_hashes, limits):

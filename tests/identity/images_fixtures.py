@@ -64,9 +64,9 @@ def _card_background(seed: int) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     return card, draw
 
 
-def id_card_front() -> Image.Image:
-    """Return the portrait side of a 居民身份证-like card with text fields and the astronaut as portrait."""
-    card, draw = _card_background(seed=11)
+def id_card_front(face: Image.Image | None = None, *, seed: int = 11) -> Image.Image:
+    """Return the portrait side of a 居民身份证-like card with text fields and face (the astronaut) as portrait."""
+    card, draw = _card_background(seed=seed)
     fields = [
         ("姓名", "张小明"),
         ("性别", "女    民族  汉"),
@@ -81,7 +81,7 @@ def id_card_front() -> Image.Image:
         y += 62
     draw.text((50, 440), "公民身份号码", font=font(26), fill=CARD_LABEL)
     draw.text((230, 436), "11010519900101002X", font=font(36), fill=CARD_INK)
-    card.paste(portrait().resize((250, 316), Image.Resampling.LANCZOS), (570, 60))
+    card.paste((face or portrait()).resize((250, 316), Image.Resampling.LANCZOS), (570, 60))
     return card
 
 

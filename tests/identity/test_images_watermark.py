@@ -14,8 +14,10 @@ from . import images_fixtures as fx
 @pytest.fixture(autouse=True)
 def fresh_font_cache():
     watermark._font.cache_clear()
+    watermark._pattern.cache_clear()
     yield
     watermark._font.cache_clear()
+    watermark._pattern.cache_clear()
 
 
 def decoded(data: bytes) -> np.ndarray:
@@ -110,3 +112,47 @@ def test_watermarked_copy_carries_no_metadata():
 
     with Image.open(io.BytesIO(marked)) as image:
         assert not image.getexif()
+
+
+def test_mark_is_cut_from_one_block_kept_per_text_size():
+    first = fx.jpeg_bytes(fx.photo_of_card(fx.id_card_front(), size=(1200, 900), seed=1))
+    second = fx.jpeg_bytes(fx.photo_of_card(fx.id_card_back(), size=(1200, 900), seed=2))
+
+    watermark_for_staff(first)
+    watermark_for_staff(second)
+    watermark_for_staff(fx.png_bytes(Image.new("RGB", (600, 400), (200, 200, 200))))
+
+    info = watermark._pattern.cache_info()
+    assert (info.misses, info.hits) == (2, 1)  # two text sizes, the second photo of a size reuses its block
+    block = watermark._pattern(WATERMARK_TEXT, 900 // 24, watermark.WATERMARK_FONT)
+    # The block is smaller than a photo and holds the text alone: transparent but for the grey text and its
+    # light outline, nothing of any photo.
+    assert block.width < 1200 and block.height < 900
+    pixels = np.asarray(block).reshape(-1, 4)
+    shown = pixels[pixels[:, 3] > 0, :3]
+    assert 0 < len(shown) < 0.6 * len(pixels)
+    assert (np.abs(shown[:, :1] - shown).max(axis=1) <= 1).all()  # grey levels only
+
+
+def test_kept_block_marks_every_photo_of_a_size_alike():
+    light = fx.png_bytes(Image.new("RGB", (1000, 700), (180, 180, 180)))
+    dark = fx.png_bytes(Image.new("RGB", (1000, 700), (128, 128, 128)))
+
+    def touched(data: bytes) -> np.ndarray:
+        return np.abs(decoded(data) - decoded(watermark_for_staff(data))).max(axis=2) > 0
+
+    first, again, on_dark = touched(light), touched(light), touched(dark)
+
+    assert (first == again).all()
+    assert 0.05 < first.mean() < 0.6
+    # The same places carry the text on another photo of the size (but for the faintest anti-aliased edges).
+    assert (first & on_dark).sum() > 0.97 * max(first.sum(), on_dark.sum())
+
+
+def test_png_with_transparency_keeps_it():
+    photo = Image.new("RGBA", (800, 600), (200, 200, 200, 255))
+    photo.paste((0, 0, 0, 0), (0, 0, 200, 200))
+
+    with Image.open(io.BytesIO(watermark_for_staff(fx.png_bytes(photo)))) as marked:
+        assert marked.mode == "RGBA"
+        assert marked.getpixel((10, 10))[3] < 255 and marked.getpixel((700, 500))[3] == 255

@@ -16,41 +16,64 @@ WATERMARK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 WATERMARK_ANGLE = 30  # degrees, counter-clockwise
 WATERMARK_OPACITY = 96  # of 255: the document stays readable under the text
 JPEG_QUALITY = 90
+# Blocks of the mark kept per process, one per text size (about 5 MB for a 12-megapixel photo's size).
+PATTERN_CACHE_SIZE = 8
 
 
 def watermark_for_staff(image_bytes: bytes, *, text: str = WATERMARK_TEXT) -> bytes:
-    """Return the image with text tiled diagonally across it, semi-transparent, in the input's format."""
+    """Return the image with text tiled diagonally across it, semi-transparent, in the input's format.
+
+    The text is the same for every viewer and every photo, so the mark depends only on the text and the size of
+    the image: a repeating block, rendered once per text size and kept in this process (_pattern), is laid
+    over the photo cell by cell. The block holds no personal data; the photo and the marked copy are never
+    cached.
+    """
     with Image.open(io.BytesIO(image_bytes)) as source:
         source_format = source.format
-        image = source.convert("RGBA")
+        source.load()
+        has_alpha = source.mode in ("RGBA", "LA", "PA") or "transparency" in source.info
+        image = source.convert("RGBA" if has_alpha else "RGB")
     width, height = image.size
-    size = max(14, min(width, height) // 24)
-    tile, text_width = _text_tile(text, size=size)
-    # Copies of the turned text are laid along parallel diagonal lines, on a canvas one tile larger on every
-    # side, so that partial copies cover the edges too; the canvas is then cropped to the image.
-    canvas = Image.new("RGBA", (width + 2 * tile.width, height + 2 * tile.height), (0, 0, 0, 0))
-    angle = math.radians(WATERMARK_ANGLE)
-    along = text_width + 2 * size
-    along_x, along_y = along * math.cos(angle), -along * math.sin(angle)
-    line_gap = 6 * size  # vertical distance between the lines of text
-    rows = (canvas.height + canvas.width) // line_gap + 2
-    columns = int(canvas.width / along_x) + 2
-    for row in range(rows):
-        for column in range(-columns, columns + 1):
-            # Odd lines start half a copy further along their own direction: a brick-like, even cover.
-            position = column + (row % 2) / 2
-            left = round(position * along_x)
-            top = round(row * line_gap + position * along_y)
-            if 0 <= left <= canvas.width - tile.width and 0 <= top <= canvas.height - tile.height:
-                canvas.alpha_composite(tile, (left, top))
-    overlay = canvas.crop((tile.width, tile.height, tile.width + width, tile.height + height))
-    marked = Image.alpha_composite(image, overlay)
+    block = _pattern(text, max(14, min(width, height) // 24), WATERMARK_FONT)
+    cells = [(left, top) for top in range(0, height, block.height) for left in range(0, width, block.width)]
+    if has_alpha:
+        for cell in cells:
+            image.alpha_composite(block, dest=cell)
+    else:
+        # Pasting through the block's alpha blends exactly as compositing it over an opaque photo does.
+        colour, alpha = block.convert("RGB"), block.getchannel("A")
+        for cell in cells:
+            image.paste(colour, cell, alpha)
     buffer = io.BytesIO()
     if source_format == "PNG":
-        marked.save(buffer, "PNG")
+        image.save(buffer, "PNG")
     else:
-        marked.convert("RGB").save(buffer, "JPEG", quality=JPEG_QUALITY)
+        image.convert("RGB").save(buffer, "JPEG", quality=JPEG_QUALITY)
     return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=PATTERN_CACHE_SIZE)
+def _pattern(text: str, size: int, font_path: str) -> Image.Image:
+    """Return the repeating block of the mark (RGBA, not to be changed) for text drawn at size in font_path.
+
+    Copies of the turned text lie on a rectangular grid: a cell is half as wide as the run of one copy (its
+    length plus a margin) and as high as its rise, so that two cells to the right and one up is the next copy on
+    the same line of text, and the lines rise at WATERMARK_ANGLE, a quarter of a copy's length apart. The cover
+    therefore repeats with the cell, and the block is one cell with the copies that reach into it from others.
+    """
+    tile, text_width = _text_tile(text, size=size)
+    angle = math.radians(WATERMARK_ANGLE)
+    along = text_width + 2 * size  # distance between the starts of two copies on one line
+    rise = max(1, round(along * math.sin(angle) / 2))  # half the rise of one copy: the gap between two lines
+    pitch_x = max(1, round(rise / math.tan(angle)))  # half the run of one copy
+    pitch_y = 2 * rise
+    canvas = Image.new("RGBA", (pitch_x + tile.width, pitch_y + tile.height), (0, 0, 0, 0))
+    for column in range(-(tile.width // pitch_x) - 1, 1):
+        for row in range(-(tile.height // pitch_y) - 1, 1):
+            left, top = column * pitch_x + tile.width, row * pitch_y + tile.height
+            if left >= 0 and top >= 0:
+                canvas.alpha_composite(tile, (left, top))
+    return canvas.crop((tile.width, tile.height, tile.width + pitch_x, tile.height + pitch_y))
 
 
 def _text_tile(text: str, *, size: int) -> tuple[Image.Image, int]:
