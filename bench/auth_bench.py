@@ -3,14 +3,25 @@
 Run on demand (it is not a test)::
 
     .venv/bin/python bench/auth_bench.py [--seconds 15] [--concurrency 32] [--workers 2] [--scenario all]
+    .venv/bin/python bench/auth_bench.py --scenario login,bare,flood --rate 50 --seconds 10
 
-It drops and recreates its own database (default ``postgres://postgres@127.0.0.1:5432/ruanzhu_bench``), migrates
-it, creates the accounts the log-in scenarios need, starts gunicorn on a free port of 127.0.0.1 with Redis
-database 13 for the cache and sessions, drives it from client threads (optionally spread over several client
-processes), prints the figures and stops gunicorn again, also on Ctrl-C.
+It drops and recreates its own database (default ``postgres://postgres@127.0.0.1:5432/ruanzhu_bench``),
+migrates it, creates the accounts the log-in scenarios need, starts gunicorn on a free port of 127.0.0.1 with a
+Redis database (``--redis-url``, flushed) for the cache and sessions, drives it from client threads (optionally
+spread over several client processes), prints the figures and stops gunicorn again, also on Ctrl-C.
 
-Passwords are hashed with Django's Argon2PasswordHasher as configured in the settings; one hash bounds what a
-log-in or a sign-up costs, so its parameters and its time are printed with the figures.
+Scenarios: ``login`` (load the login page, post the form: logins/s), ``signup``, ``page`` (a logged-in page),
+``bare`` (the one-query view of ruanzhu.core.bench_views, the reference a page is compared with) and ``flood``
+(the login scenario again while ``--flood-clients`` threads post wrong passwords from one address as fast as
+they are answered: the address's budget of hashes must keep the legitimate logins/s where they were). The server
+trusts one proxy (PROXY_COUNT=1) and each login, sign-up or page client sends its own X-Forwarded-For address, a
+new one per iteration, as many people would; the flood comes from a single address.
+
+``--rate`` paces the clients of the main scenario to that many iterations per second in all (an offered load,
+for latency at a given rate) instead of as fast as they are answered (the capacity).
+
+Passwords are hashed with the hasher the settings name first (Argon2id at OWASP's parameters); one hash bounds
+what a log-in or a sign-up costs, so its parameters and its time are printed with the figures.
 """
 
 from __future__ import annotations
@@ -38,14 +49,15 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ruanzhu_bench"
-REDIS_URL = "redis://127.0.0.1:6379/13"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 PASSWORD = "Bench-Passphrase-7q2k"
 SIGNUP_PASSWORD = "Signup-Passphrase-9w4m"
 USER_PHONE_BASE = 13_800_000_000  # +86138..., one per benchmark account
 SIGNUP_PHONE_BASE = 15_000_000_000  # +86150..., one per sign-up iteration
 SIGNUP_PHONES_PER_CLIENT = 1_000_000
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-SCENARIOS = ("login", "signup", "page")
+SCENARIOS = ("login", "signup", "page", "bare", "flood")
+FLOOD_ADDRESS = "203.0.113.66"
 
 
 # --- Environment, database, server ------------------------------------------------------------------------------
@@ -57,7 +69,7 @@ def server_environment(args: argparse.Namespace, data_dir: str) -> dict[str, str
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": args.database_url,
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": args.redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "1",
             "DJANGO_DEBUG": "0",
             "DJANGO_ALLOWED_HOSTS": HOST,
@@ -68,6 +80,9 @@ def server_environment(args: argparse.Namespace, data_dir: str) -> dict[str, str
             "OTP_DAILY_BUDGET": "10000000",
             "LOGIN_THROTTLE_AFTER": "1000000",
             "LOGIN_THROTTLE_ADDRESS_AFTER": "1000000",
+            # Each client sends its address in X-Forwarded-For, as nginx would (see Client.address).
+            "PROXY_COUNT": "1",
+            "RUANZHU_BENCH_VIEWS": "1",
         }
     )
     return env
@@ -87,10 +102,10 @@ def recreate_database(database_url: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def flush_redis() -> None:
+def flush_redis(redis_url: str) -> None:
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(redis_url).flushdb()
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -259,6 +274,7 @@ class Client:
         self.timeout = timeout
         self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
         self.cookies: dict[str, str] = {}
+        self.address: str | None = None  # sent as X-Forwarded-For: the client's address behind the proxy
 
     def close(self) -> None:
         self.conn.close()
@@ -269,6 +285,8 @@ class Client:
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str, bytes]:
         """Send a request; return (status, Location, body). Reconnects once if a kept-alive socket was closed."""
         headers = {"Host": f"{HOST}:{self.port}", "User-Agent": "ruanzhu-auth-bench"}
+        if self.address:
+            headers["X-Forwarded-For"] = self.address
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form).encode()
@@ -343,6 +361,13 @@ class Sample:
     latency: float  # the measured request
     total: float  # the whole iteration
     reason: str = ""
+    flood: bool = False  # a request of the flooding address; reason is its status
+
+
+def client_address(client_id: int, iteration: int) -> str:
+    """Return the address of a client's iteration: a new one each time, as if each login were another person."""
+    number = client_id * 100_000 + iteration
+    return f"10.{number // 65_536 % 256}.{number // 256 % 256}.{number % 256}"
 
 
 @dataclass
@@ -354,13 +379,17 @@ class ClientPlan:
     users: int
     max_iterations: int
     timeout: float
+    rate: float = 0.0  # iterations/s of all the main clients together; 0: as fast as answered
+    flood_clients: int = 0
+    user_offset: int = 0
 
 
 def login_iteration(client: Client, plan: ClientPlan, client_id: int, iteration: int) -> tuple[float, float]:
-    user_index = client_id + iteration * plan.concurrency
+    user_index = plan.user_offset + client_id + iteration * plan.concurrency
     if user_index >= plan.users:
         raise StopIteration
     client.forget_session()
+    client.address = client_address(client_id, iteration)
     started = time.perf_counter()
     latency = client.log_in(username_for(user_index))
     return latency, time.perf_counter() - started
@@ -374,6 +403,7 @@ def signup_iteration(client: Client, plan: ClientPlan, client_id: int, iteration
     phone = f"+86{SIGNUP_PHONE_BASE + client_id * SIGNUP_PHONES_PER_CLIENT + iteration}"
     username = f"s{client_id:03d}x{iteration:06d}"
     client.cookies.clear()
+    client.address = client_address(client_id, iteration)
     started = time.perf_counter()
     token = client.csrf_token("/accounts/signup/")
     status, location, _ = client.request("POST", "/accounts/signup/", {"csrfmiddlewaretoken": token})
@@ -412,6 +442,7 @@ def signup_iteration(client: Client, plan: ClientPlan, client_id: int, iteration
 
 def page_prepare(client: Client, plan: ClientPlan, client_id: int) -> None:
     # The last accounts, so that they are not the ones the login scenario uses first.
+    client.address = client_address(client_id, 99_999)
     client.log_in(username_for(plan.users - 1 - client_id))
 
 
@@ -424,14 +455,50 @@ def page_iteration(client: Client, plan: ClientPlan, client_id: int, iteration: 
     return elapsed, elapsed
 
 
-ITERATIONS = {"login": login_iteration, "signup": signup_iteration, "page": page_iteration}
+def bare_iteration(client: Client, plan: ClientPlan, client_id: int, iteration: int) -> tuple[float, float]:
+    started = time.perf_counter()
+    status, _location, _content = client.request("GET", "/bench/bare/")
+    elapsed = time.perf_counter() - started
+    if status != 200:
+        raise Failure(f"GET /bench/bare/ -> {status}", elapsed)
+    return elapsed, elapsed
+
+
+def flood_prepare(client: Client, plan: ClientPlan, client_id: int) -> None:
+    client.address = FLOOD_ADDRESS
+    client.flood_token = client.csrf_token("/accounts/login/")
+
+
+def flood_iteration(client: Client, plan: ClientPlan, client_id: int, iteration: int) -> tuple[float, int]:
+    """Post a wrong password for nobody's name (a decoy hash if let through); return (latency, status)."""
+    started = time.perf_counter()
+    status, _location, _content = client.request(
+        "POST",
+        "/accounts/login/",
+        {
+            "csrfmiddlewaretoken": client.flood_token,
+            "identifier": f"nobody{client_id}x{iteration}",
+            "password": "Wrong-Passphrase-0000",
+            "tab": "individual",
+        },
+    )
+    return time.perf_counter() - started, status
+
+
+ITERATIONS = {
+    "login": login_iteration,
+    "signup": signup_iteration,
+    "page": page_iteration,
+    "bare": bare_iteration,
+    "flood": login_iteration,
+}
 PREPARES = {"page": page_prepare}
 
 
-def client_thread(plan, client_id, ready, go, times, samples, lock, errors):
+def client_thread(plan, client_id, ready, go, times, samples, lock, errors, flood=False):
     client = Client(plan.port, plan.timeout)
     try:
-        prepare = PREPARES.get(plan.scenario)
+        prepare = flood_prepare if flood else PREPARES.get(plan.scenario)
         if prepare is not None:
             try:
                 prepare(client, plan, client_id)
@@ -441,12 +508,22 @@ def client_thread(plan, client_id, ready, go, times, samples, lock, errors):
         ready.release()
         go.wait()
         _warm_end, end = times
-        iterate = ITERATIONS[plan.scenario]
+        iterate = flood_iteration if flood else ITERATIONS[plan.scenario]
         local: list[Sample] = []
+        started = time.time()
+        # Paced: this client's iterations every `interval` seconds, the clients staggered over one interval.
+        interval = plan.concurrency / plan.rate if plan.rate and not flood else 0.0
+        offset = interval * client_id / plan.concurrency
         for iteration in range(plan.max_iterations):
+            if interval:
+                time.sleep(max(0.0, started + offset + iteration * interval - time.time()))
             if time.time() >= end:
                 break
             try:
+                if flood:
+                    latency, status = iterate(client, plan, client_id, iteration)
+                    local.append(Sample(time.time(), True, latency, latency, str(status), flood=True))
+                    continue
                 latency, total = iterate(client, plan, client_id, iteration)
                 local.append(Sample(time.time(), True, latency, total))
             except StopIteration:
@@ -482,6 +559,14 @@ def client_process(plan: ClientPlan, ready, go, times_shared, out) -> None:
         )
         for client_id in plan.client_ids
     ]
+    threads += [
+        threading.Thread(
+            target=client_thread,
+            args=(plan, 10_000 + number, local_ready, local_go, times, samples, lock, errors, True),
+            daemon=True,
+        )
+        for number in range(plan.flood_clients)
+    ]
     for thread in threads:
         thread.start()
     for _ in threads:
@@ -505,6 +590,9 @@ class Result:
     totals: list[float] = field(default_factory=list)
     reasons: Counter = field(default_factory=Counter)
     cores_used: dict[str, float] = field(default_factory=dict)  # cores busy per group over the window
+    rate: float = 0.0  # the offered rate, if paced
+    flood_statuses: Counter = field(default_factory=Counter)
+    flood_latencies: list[float] = field(default_factory=list)
 
 
 def run_scenario(args: argparse.Namespace, server: Server, scenario: str) -> Result:
@@ -520,7 +608,8 @@ def run_scenario(args: argparse.Namespace, server: Server, scenario: str) -> Res
     times_shared = context.Array("d", 2)
     out = context.Queue()
     workers = []
-    for client_ids in per_process:
+    paced = args.rate if scenario in ("login", "flood") else 0.0
+    for index, client_ids in enumerate(per_process):
         plan = ClientPlan(
             scenario=scenario,
             port=server.port,
@@ -529,6 +618,10 @@ def run_scenario(args: argparse.Namespace, server: Server, scenario: str) -> Res
             users=args.users,
             max_iterations=per_client_max,
             timeout=args.request_timeout,
+            rate=paced,
+            flood_clients=args.flood_clients if scenario == "flood" and index == 0 else 0,
+            # Accounts the login scenario has not just logged in to.
+            user_offset=args.users // 2 if scenario == "flood" else 0,
         )
         worker = context.Process(target=client_process, args=(plan, ready, go, times_shared, out))
         worker.start()
@@ -545,7 +638,7 @@ def run_scenario(args: argparse.Namespace, server: Server, scenario: str) -> Res
         before = cpu_snapshot(server.process.pid, client_pids)
         time.sleep(max(0.0, end - time.time()))
         after = cpu_snapshot(server.process.pid, client_pids)
-        result = Result(scenario=scenario, seconds=args.seconds)
+        result = Result(scenario=scenario, seconds=args.seconds, rate=paced)
         delta = {key: after[key] - before[key] for key in before}
         cores = os.cpu_count() or 1
         # Cores busy on average; "other" is whatever else ran on the machine meanwhile.
@@ -564,7 +657,10 @@ def run_scenario(args: argparse.Namespace, server: Server, scenario: str) -> Res
             for sample in samples:
                 if not warm_end <= sample.finished <= end:
                     continue
-                if sample.ok:
+                if sample.flood:
+                    result.flood_statuses[sample.reason] += 1
+                    result.flood_latencies.append(sample.latency)
+                elif sample.ok:
                     result.ok += 1
                     result.latencies.append(sample.latency)
                     result.totals.append(sample.total)
@@ -597,11 +693,11 @@ def ms(value: float) -> str:
 
 
 def argon2_figures() -> dict[str, float]:
-    from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, make_password
+    from django.contrib.auth.hashers import check_password, get_hasher, make_password
 
-    hasher = Argon2PasswordHasher()
+    hasher = get_hasher("default")  # the one the settings name first, as the server uses
     make_password("warm-up-password")
-    rounds = 5
+    rounds = 10
     wall = time.perf_counter()
     cpu = time.process_time()
     for index in range(rounds):
@@ -613,6 +709,7 @@ def argon2_figures() -> dict[str, float]:
         check_password(f"{PASSWORD}{rounds - 1}", encoded)
     check_wall = (time.perf_counter() - wall) / rounds
     return {
+        "hasher": type(hasher).__name__,
         "time_cost": hasher.time_cost,
         "memory_cost": hasher.memory_cost,
         "parallelism": hasher.parallelism,
@@ -648,7 +745,7 @@ def print_report(args, server: Server, argon2: dict, setup: dict, results: list[
         f"measured {args.seconds:g} s"
     )
     print(
-        f"argon2      : Argon2PasswordHasher time_cost={argon2['time_cost']} memory_cost={argon2['memory_cost']} KiB "
+        f"argon2      : {argon2['hasher']} time_cost={argon2['time_cost']} memory_cost={argon2['memory_cost']} KiB "
         f"parallelism={argon2['parallelism']}"
     )
     print(
@@ -669,12 +766,13 @@ def print_report(args, server: Server, argon2: dict, setup: dict, results: list[
     for result in results:
         rate = result.ok / result.seconds
         used = result.cores_used
+        name = result.scenario + (f"@{result.rate:g}" if result.rate else "")
         cpu_per_op = used["gunicorn"] * result.seconds / result.ok * 1000 if result.ok else float("nan")
         flow_p50 = flow_p95 = float("nan")
         if result.scenario == "signup":
             flow_p50, flow_p95 = percentile(result.totals, 0.50), percentile(result.totals, 0.95)
         print(
-            f"{result.scenario:<8} {result.ok:>6} {result.failed:>5} {rate:>8.1f} "
+            f"{name:<8} {result.ok:>6} {result.failed:>5} {rate:>8.1f} "
             f"{ms(percentile(result.latencies, 0.50)):>8} {ms(percentile(result.latencies, 0.95)):>8} "
             f"{ms(percentile(result.latencies, 0.99)):>8} {ms(flow_p50):>9} {ms(flow_p95):>9} "
             f"{cpu_per_op:>6.1f}m |        {used['machine']:>4.2f} {used['gunicorn']:>5.2f} {used['database']:>5.2f} "
@@ -685,11 +783,44 @@ def print_report(args, server: Server, argon2: dict, setup: dict, results: list[
     print("signup: completed sign-ups/s; p50/p95 of the register POST, 'flow' = the whole sign-up")
     print("        (GET terms, accept, send code, read the code from the outbox, register)")
     print("page  : GET /accounts/me/ requests/s, logged in; target >=500/s at 32 clients with p95 <=50 ms")
+    print("bare  : GET /bench/bare/ requests/s, the one-query view (ruanzhu.core.bench_views), same gunicorn")
+    print(
+        f"flood : the login scenario while {args.flood_clients} client(s) post wrong passwords from one address "
+        "as fast as answered; its own line below"
+    )
+    print("name@N: paced to an offered N iterations/s in all (--rate), else as fast as answered")
     print("CPU/op = gunicorn CPU milliseconds per counted operation (robust to other load on the machine)")
     print(
         f"cores = CPU cores busy on average during the window (of {cores}): all, gunicorn, PostgreSQL+Redis, "
         "client, irq+softirq (loopback TCP), other (processes outside the benchmark)"
     )
+    by_name = {result.scenario: result for result in results}
+    login = by_name.get("login")
+    if login is not None and login.ok:
+        p95 = percentile(login.latencies, 0.95)
+        verdict = "meets" if login.ok / login.seconds >= 50 and p95 <= 0.300 else "misses"
+        print(
+            f"login target (>=50 logins/s, p95 <=300 ms): {verdict} it "
+            f"({login.ok / login.seconds:.1f}/s, p95 {ms(p95)} ms)"
+        )
+    bare = by_name.get("bare")
+    if login is not None and bare is not None and bare.ok:
+        print(f"logins/s as a share of the bare view's requests/s: {login.ok / bare.ok:.1%}")
+    flood = by_name.get("flood")
+    if flood is not None:
+        statuses = flood.flood_statuses
+        sent = sum(statuses.values())
+        hashed = statuses.get("400", 0)
+        print(
+            f"flood from {FLOOD_ADDRESS}: {sent / flood.seconds:.0f} POSTs/s, statuses "
+            f"{dict(statuses.most_common())}; {hashed} reached a password check ({hashed / flood.seconds:.1f}/s), "
+            f"the rest refused before any hash; refusal p50 {ms(percentile(flood.flood_latencies, 0.5))} ms"
+        )
+        if login is not None and login.ok and flood.ok:
+            print(
+                f"legitimate logins/s under the flood: {flood.ok / flood.seconds:.1f} "
+                f"({flood.ok / login.ok:.0%} of the login scenario's {login.ok / login.seconds:.1f})"
+            )
     for result in results:
         if result.reasons:
             top = ", ".join(f"{reason} x{count}" for reason, count in result.reasons.most_common(5))
@@ -716,14 +847,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--client-processes", type=int, default=1, help="processes the client threads are spread over"
     )
-    parser.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="all")
+    parser.add_argument(
+        "--scenario", default="all", help=f"'all' or a comma-separated list of {', '.join(SCENARIOS)}"
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="pace login and flood to this many logins/s in all (0: unpaced)",
+    )
+    parser.add_argument("--flood-clients", type=int, default=8, help="flooding threads in the flood scenario")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument(
+        "--redis-url", default=DEFAULT_REDIS_URL, help="Redis database for cache and sessions (flushed)"
+    )
     parser.add_argument("--users", type=int, default=3000, help="accounts for the login and page scenarios")
     parser.add_argument(
         "--max-requests", type=int, default=200_000, help="iterations per scenario at most (all clients)"
     )
     parser.add_argument("--request-timeout", type=float, default=60.0, help="socket timeout per request")
     args = parser.parse_args(argv)
+    args.scenarios = SCENARIOS if args.scenario == "all" else tuple(args.scenario.split(","))
+    if unknown := set(args.scenarios) - set(SCENARIOS):
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     parts = urllib.parse.urlsplit(args.database_url)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("--database-url must point at a local PostgreSQL")
@@ -734,7 +880,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
+    scenarios = args.scenarios
     server = None
     with tempfile.TemporaryDirectory(prefix="ruanzhu-bench-") as data_dir:
         env = server_environment(args, data_dir)
@@ -744,7 +890,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print(f"recreating {args.database_url} ...", flush=True)
             recreate_database(args.database_url)
-            flush_redis()
+            flush_redis(args.redis_url)
             started = time.perf_counter()
             migrate(env)
             setup = {"database": urllib.parse.urlsplit(args.database_url).path.lstrip("/")}

@@ -250,10 +250,16 @@ SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_THROTTLE_AFTER = env.int("LOGIN_THROTTLE_AFTER", 5)
 LOGIN_THROTTLE_ADDRESS_AFTER = env.int("LOGIN_THROTTLE_ADDRESS_AFTER", 50)
 LOGIN_THROTTLE_MAX_DELAY_SECONDS = env.int("LOGIN_THROTTLE_MAX_DELAY_SECONDS", 15 * 60)
+# The budget of password hashes per client address (ruanzhu.accounts.throttle): logins, sign-up, password reset
+# and password re-checks each spend one before any hash; past the burst one every 60/rate seconds, else 429.
+PASSWORD_HASH_IP_RATE_PER_MINUTE = env.int("PASSWORD_HASH_IP_RATE_PER_MINUTE", 30)
+PASSWORD_HASH_IP_BURST = env.int("PASSWORD_HASH_IP_BURST", 30)
 for _name, _value in {
     "LOGIN_THROTTLE_AFTER": LOGIN_THROTTLE_AFTER,
     "LOGIN_THROTTLE_ADDRESS_AFTER": LOGIN_THROTTLE_ADDRESS_AFTER,
     "LOGIN_THROTTLE_MAX_DELAY_SECONDS": LOGIN_THROTTLE_MAX_DELAY_SECONDS,
+    "PASSWORD_HASH_IP_RATE_PER_MINUTE": PASSWORD_HASH_IP_RATE_PER_MINUTE,
+    "PASSWORD_HASH_IP_BURST": PASSWORD_HASH_IP_BURST,
 }.items():
     if _value < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more; got {_value}.")

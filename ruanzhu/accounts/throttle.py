@@ -12,10 +12,31 @@ Every attempt is counted before its password is checked, under the keys it belon
 Past a key's threshold within its window, each further attempt first waits 1, 2, 4 … minutes, never more than
 ``LOGIN_THROTTLE_MAX_DELAY_SECONDS``: the most an attacker can impose on the owner is that wait. A login or a
 password reset by SMS code ends the account's count; the first time in a window that the account must wait,
-its owner is told. Counting before the check, under a row lock, keeps parallel requests from all slipping
-through before the first failure is written. Keys are blind indexes: no identifier or address is stored.
+its owner is told. Keys are blind indexes: no identifier or address is stored.
+
+Failures are counted in the database; an attempt under way is counted in the shared cache (Redis) from before its
+check until it ends, so that parallel guesses cannot all slip through before the first failure is written, and a
+login to an account without failures writes no count at all (see "Attempts in flight" below).
+
+Before any of that, every request that may compute a hash spends one from its address's budget of password
+hashes. Checking or setting a password costs one Argon2id hash, about 20 ms of a core: a client sending login or
+sign-up forms as fast as it can would keep a core busy by itself, and the counts above let an address's attempts
+through until many have failed, and write to the database to count them. The budget is decided with a single
+operation on the shared cache, no database access, and no hash is computed when it is spent:
+
+- the login forms (the portal's, the staff one, the admin's: in accounts.backends, before the account is even
+  looked up, and whether or not it exists, since an unknown account costs a decoy hash as well);
+- the re-check of a logged-in account's password (phone change, closing the account), sign-up and the password
+  reset by SMS code.
+
+The budget is a token bucket (GCRA): ``PASSWORD_HASH_IP_BURST`` at once, refilled at
+``PASSWORD_HASH_IP_RATE_PER_MINUTE``. The defaults (a burst of 30, then 30 a minute) cost one address at most
+about 1 % of a core, and still leave an office or carrier address shared by many people a login every two
+seconds after its burst. An IPv6 client is counted by its /64, the smallest block a subscriber is given.
 """
 
+import ipaddress
+import logging
 import math
 import secrets
 from collections.abc import Iterator
@@ -23,6 +44,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import redis
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -30,6 +52,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ruanzhu.accounts.counters import (
+    budget_take,
+    in_flight_ahead,
+    in_flight_join,
+    in_flight_leave,
+    in_flight_mark,
+)
 from ruanzhu.accounts.models import LoginThrottle, User
 from ruanzhu.accounts.selectors import identifier_normalize
 from ruanzhu.accounts.tasks import login_wait_notice_task
@@ -39,6 +68,7 @@ from ruanzhu.core.metrics import login_throttle_wait_observe
 from ruanzhu.core.outbox import outbox_enqueue
 from ruanzhu.otp.limits import format_wait
 
+logger = logging.getLogger(__name__)
 Scope = LoginThrottle.Scope
 KEY_PURPOSE = "login-throttle"
 FIRST_DELAY = timedelta(minutes=1)
@@ -57,13 +87,24 @@ class LoginThrottled(PermissionDenied):
         super().__init__("login throttled")
         self.wait_seconds = wait_seconds
 
+    @property
+    def message(self) -> str:
+        return wait_message(self.wait_seconds)
+
 
 @dataclass(frozen=True)
 class LoginAttempt:
-    """An attempt that was let through, and the (scope, key) pairs it is counted under, the first one leading."""
+    """An attempt that was let through, and the (scope, key) pairs it is counted under, the first one leading.
+
+    ``token`` and ``places`` are its entry among the attempts in flight under each key; ``rows`` the keys that
+    had a count when it began (a login forgets only those: the others have nothing to forget).
+    """
 
     keys: tuple[tuple[str, str], ...]
     account: User | None
+    token: str = ""
+    places: tuple[int, ...] = ()
+    rows: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -73,23 +114,43 @@ class KnownDevice:
 
 
 def login_attempt_begin(*, request: HttpRequest, identifier: str, account: User | None) -> LoginAttempt:
-    """Count an attempt before its password is checked; raise LoginThrottled if one of its keys must wait."""
+    """Count an attempt before its password is checked; raise LoginThrottled if one of its keys must wait.
+
+    The attempt joins the attempts in flight under its keys (in the shared cache), then reads the failures
+    counted (in the database) and the attempts ahead of it: no database write unless it fails.
+    """
     keys = _attempt_keys(request=request, identifier=identifier, account=account)
-    wait = _reserve(keys, now=timezone.now())
+    now = timezone.now()
+    token = secrets.token_hex(8)
+    places, ahead = (), [[] for _key in keys]
+    try:
+        places = in_flight_join(keys, token=token, now=now.timestamp())
+        rows = {row.key: row for row in LoginThrottle.objects.filter(key__in=[key for _scope, key in keys])}
+        ahead = in_flight_ahead(keys, places=places, now=now.timestamp())
+    except redis.RedisError:
+        # Redis is down: the failures in the database still count; only parallel attempts go uncounted.
+        logger.exception("login attempts in flight unavailable; counting failures only")
+        rows = {row.key: row for row in LoginThrottle.objects.filter(key__in=[key for _scope, key in keys])}
+    wait = _wait(keys, rows=rows, ahead=ahead, now=now)
     if wait:
+        in_flight_leave(keys, token=token)
         login_throttle_wait_observe(wait_seconds=wait)
         raise LoginThrottled(wait)
-    return LoginAttempt(keys=keys, account=account)
+    return LoginAttempt(keys=keys, account=account, token=token, places=places, rows=frozenset(rows))
 
 
 def login_attempt_failed(attempt: LoginAttempt) -> None:
-    """Leave the attempt counted; the first time in a window that the account must wait, tell its owner."""
+    """Count the failure under every key; the first time in a window that the account must wait, tell its owner."""
     scope, key = attempt.keys[0]
+    now = timezone.now()
     with transaction.atomic():
+        counts = _count_failure(attempt.keys, now=now)
+        # Before the commit: whoever reads the new counts also sees that this attempt is in them.
+        in_flight_mark(attempt.keys, token=attempt.token, places=attempt.places, counts=counts)
         # Run for every scope, so that a known and an unknown identifier cost the same queries.
         first_wait = LoginThrottle.objects.filter(
             key=key, blocked_until__isnull=False, notified_at__isnull=True
-        ).update(notified_at=timezone.now())
+        ).update(notified_at=now)
         if first_wait and scope in (Scope.ACCOUNT, Scope.IDENTIFIER):
             # Queued for an identifier without an account too (the task then has nobody to tell), so that the
             # request does the same work either way.
@@ -97,20 +158,16 @@ def login_attempt_failed(attempt: LoginAttempt) -> None:
             outbox_enqueue(task=login_wait_notice_task, args=[account_id])
 
 
-@transaction.atomic
 def login_attempt_succeeded(attempt: LoginAttempt) -> None:
-    """Forget the account's (or the browser's) count; give the address back the attempt it was charged."""
-    for scope, key in attempt.keys:
-        if scope != Scope.ADDRESS:
-            LoginThrottle.objects.filter(key=key).delete()
-            continue
-        # Not forgotten: an attacker would log in to an own account between guesses to clear the address.
-        row = LoginThrottle.objects.select_for_update().filter(key=key).first()
-        if row is not None and row.attempts:
-            row.attempts -= 1
-            if row.attempts < _threshold(scope):
-                row.blocked_until = None
-            row.save(update_fields=["attempts", "blocked_until"])
+    """Forget the account's (or the browser's) count; the address's failures stay counted.
+
+    Not the address's: an attacker would log in to an own account between guesses to clear it. A login to an
+    account without failures writes nothing.
+    """
+    forget = [key for scope, key in attempt.keys if scope != Scope.ADDRESS and key in attempt.rows]
+    if forget:
+        LoginThrottle.objects.filter(key__in=forget).delete()
+    in_flight_leave(attempt.keys, token=attempt.token, forget=forget)
 
 
 @contextmanager
@@ -119,8 +176,10 @@ def password_rechecked(*, request: HttpRequest, account: User) -> Iterator[None]
 
     A stolen session must not be a way to guess the password faster than the login page allows: the attempt is
     counted before the check, and raises LoginThrottled when the account must wait. A ValidationError on
-    ``password`` from the block is a wrong password; any other outcome means the password was right.
+    ``password`` from the block is a wrong password; any other outcome means the password was right. The check
+    first spends a hash of the address's budget, and raises HashBudgetExhausted when none is left.
     """
+    password_hash_budget_spend(request=request)
     attempt = login_attempt_begin(request=request, identifier=account.username, account=account)
     try:
         yield
@@ -138,7 +197,9 @@ def password_rechecked(*, request: HttpRequest, account: User) -> Iterator[None]
 
 def login_throttle_clear(*, account: User) -> None:
     """End the account's wait at once: its owner just proved the phone with an SMS code."""
-    LoginThrottle.objects.filter(key=_key(Scope.ACCOUNT, str(account.pk))).delete()
+    key = _key(Scope.ACCOUNT, str(account.pk))
+    LoginThrottle.objects.filter(key=key).delete()
+    in_flight_leave(((Scope.ACCOUNT, key),), token="", forget=[key])
 
 
 def wait_message(wait_seconds: int) -> str:
@@ -218,31 +279,106 @@ def _delay(excess: int) -> timedelta:
     return min(delay, timedelta(seconds=settings.LOGIN_THROTTLE_MAX_DELAY_SECONDS))
 
 
-@transaction.atomic
-def _reserve(keys: tuple[tuple[str, str], ...], *, now: datetime) -> int:
-    """Count one attempt under every key and return 0, or return the seconds to wait and count nothing."""
+def _counted(row: LoginThrottle | None, now: datetime) -> int:
+    """Return the failures of ``row`` in its current window."""
+    if row is None or now >= row.window_started_at + LoginThrottle.WINDOWS[row.scope]:
+        return 0
+    return row.attempts
+
+
+def _wait(keys, *, rows: dict[str, LoginThrottle], ahead: list[list[int | None]], now: datetime) -> int:
+    """Return 0 if the attempt may go ahead, or the seconds to wait.
+
+    It waits while a key's wait runs, and when an attempt ahead of it under a key reaches the threshold: that
+    one's failure would make the next attempts wait. ``ahead`` holds, per key, the attempts in flight before
+    this one: None for one still under way, else the count its failure made, which ``rows`` may already hold.
+    Counting attempts in flight keeps parallel guesses from all slipping through before the first failure is
+    written.
+    """
+    waits = [
+        row.blocked_until - now for row in rows.values() if row.blocked_until and row.blocked_until > now
+    ]
+    if waits:
+        return max(1, math.ceil(max(waits).total_seconds()))
+    for (scope, key), others in zip(keys, ahead, strict=True):
+        counted = _counted(rows.get(key), now)
+        pending = [made for made in others if made is None or made > counted]
+        before = counted + len(pending)  # the failures and attempts ahead of this one
+        if pending and before >= _threshold(scope):
+            return math.ceil(_delay(before - _threshold(scope)).total_seconds())
+    return 0
+
+
+def _count_failure(keys: tuple[tuple[str, str], ...], *, now: datetime) -> dict[str, int]:
+    """Count one failure under every key, past a key's threshold making the next attempts wait; return the counts."""
     LoginThrottle.objects.bulk_create(
         [LoginThrottle(key=key, scope=scope, window_started_at=now) for scope, key in keys],
         ignore_conflicts=True,
     )
-    rows = list(
-        LoginThrottle.objects.select_for_update()
-        .filter(key__in=[key for _scope, key in keys])
-        .order_by("key")
-    )
-    waits = [row.blocked_until - now for row in rows if row.blocked_until and row.blocked_until > now]
-    if waits:
-        return max(1, math.ceil(max(waits).total_seconds()))
-    for row in rows:
+    counts = {}
+    rows = LoginThrottle.objects.select_for_update().filter(key__in=[key for _scope, key in keys])
+    for row in rows.order_by("key"):
         if now >= row.window_started_at + LoginThrottle.WINDOWS[row.scope]:
             row.attempts, row.window_started_at, row.blocked_until, row.notified_at = 0, now, None, None
         row.attempts += 1
         excess = row.attempts - _threshold(row.scope)
         if excess >= 0:
-            # This attempt goes ahead; the next one waits, whatever this one's outcome.
             row.blocked_until = now + _delay(excess)
         row.save(update_fields=["attempts", "window_started_at", "blocked_until", "notified_at"])
-    return 0
+        counts[row.key] = row.attempts
+    return counts
+
+
+# --- The address's budget of password hashes ------------------------------------------------------------
+
+BUDGET_KEY_PURPOSE = "password-hash-budget"
+BUDGET_KEY_PREFIX = "ruanzhu:hash-budget:"
+DEFAULT_RATE_PER_MINUTE = 30
+DEFAULT_BURST = 30
+
+
+class HashBudgetExhausted(LoginThrottled):
+    """The address has spent its budget of password hashes: the next one is allowed after ``wait_seconds``."""
+
+    @property
+    def message(self) -> str:
+        return budget_message(self.wait_seconds)
+
+
+def budget_message(wait_seconds: int) -> str:
+    """Return the line shown when an address must wait before its next login, sign-up or password check."""
+    return _("来自您所在网络的登录和注册请求过于频繁，请在%(wait)s后重试。") % {
+        "wait": format_wait(wait_seconds)
+    }
+
+
+def password_hash_budget_spend(*, request: HttpRequest) -> None:
+    """Spend one hash of the request's address; raise HashBudgetExhausted, and spend nothing, if none is left."""
+    rate = getattr(settings, "PASSWORD_HASH_IP_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE)
+    burst = getattr(settings, "PASSWORD_HASH_IP_BURST", DEFAULT_BURST)
+    interval = 60.0 / rate
+    key = BUDGET_KEY_PREFIX + blind_index(_budget_address(request), purpose=BUDGET_KEY_PURPOSE)
+    now = timezone.now().timestamp()
+    try:
+        wait = budget_take(key, now=now, interval=interval, span=interval * burst)
+    except redis.RedisError:
+        # Redis is down: the login throttle in the database still counts, and logins keep working.
+        logger.exception("password hash budget unavailable; attempt let through")
+        return
+    if wait > 0:
+        raise HashBudgetExhausted(max(1, math.ceil(wait)))
+
+
+def _budget_address(request: HttpRequest) -> str:
+    address = client_ip(request)
+    if address is None:
+        return "unknown"
+    parsed = ipaddress.ip_address(address)
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
 
 
 # --- Receivers of django.contrib.auth's signals (connected in apps.py): every login page, the admin's too -----

@@ -25,11 +25,12 @@ from ruanzhu.accounts.forms import (
 )
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.throttle import (
+    HashBudgetExhausted,
     LoginThrottled,
     device_cookie_set,
     login_attempt_failed,
+    password_hash_budget_spend,
     password_rechecked,
-    wait_message,
 )
 from ruanzhu.core.crypto import decrypt_text, encrypt_text
 from ruanzhu.core.http import client_ip
@@ -94,6 +95,10 @@ def signup_details(request, kind: str):
     elif request.method == "POST":
         form = SignupForm(request.POST, kind=KINDS[kind])
         if form.is_valid():
+            wait = _hash_budget_wait(request, form)
+            if wait is not None:
+                context = {"form": form, "kind": kind, "code_message": None}
+                return _wait_response(request, "accounts/signup_form.html", context, wait)
             data = form.cleaned_data
             try:
                 user = services.user_signup(
@@ -167,10 +172,24 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 def _throttled(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     """Answer an attempt that must wait: its form, how long to wait, and 429 with Retry-After."""
-    context["form"].add_error(None, wait_message(request.login_wait))
+    context["form"].add_error(None, request.login_wait_message)
+    return _wait_response(request, template, context, request.login_wait)
+
+
+def _wait_response(request: HttpRequest, template: str, context: dict, wait: int) -> HttpResponse:
     response = render(request, template, context, status=429)
-    response["Retry-After"] = str(request.login_wait)
+    response["Retry-After"] = str(wait)
     return response
+
+
+def _hash_budget_wait(request: HttpRequest, form: SignupForm | PasswordResetForm) -> int | None:
+    """Spend a password hash of the address's budget; when none is left, say why on the form and return the wait."""
+    try:
+        password_hash_budget_spend(request=request)
+    except HashBudgetExhausted as exhausted:
+        form.add_error(None, exhausted.message)
+        return exhausted.wait_seconds
+    return None
 
 
 def _applicant_refusal(user: User | None, tab: str) -> str | None:
@@ -285,7 +304,11 @@ def password_reset_confirm(request):
     if not phone:
         return redirect("accounts:password_reset")
     form = PasswordResetForm(request.POST or None)
+    context = {"form": form, "masked_phone": mask_phone(phone)}
     if request.method == "POST" and form.is_valid():
+        wait = _hash_budget_wait(request, form)
+        if wait is not None:
+            return _wait_response(request, "accounts/password_reset_confirm.html", context, wait)
         try:
             user = services.user_password_reset(
                 phone=phone, code=form.cleaned_data["code"], new_password=form.cleaned_data["new_password"]
@@ -302,12 +325,7 @@ def password_reset_confirm(request):
             device_cookie_set(response, request=request, account=user)
             return response
     status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "accounts/password_reset_confirm.html",
-        {"form": form, "masked_phone": mask_phone(phone)},
-        status=status,
-    )
+    return render(request, "accounts/password_reset_confirm.html", context, status=status)
 
 
 @login_required
@@ -331,7 +349,7 @@ def phone_change(request):
             if response is not None:
                 return response
         except LoginThrottled as throttled:
-            form.add_error(None, wait_message(throttled.wait_seconds))
+            form.add_error(None, throttled.message)
             status = 429
         except ValidationError as error:
             apply_validation_error(form, error)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ruanzhu.accounts.throttle import LoginThrottled, password_rechecked, wait_message
+from ruanzhu.accounts.throttle import LoginThrottled, password_rechecked
 from ruanzhu.portal.privacy import account_close, account_export
 
 
@@ -41,7 +41,7 @@ def close_account(request):
             return render(
                 request,
                 "portal/account_close.html",
-                {"error": wait_message(throttled.wait_seconds)},
+                {"error": throttled.message},
                 status=429,
             )
         except ValidationError as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -164,6 +165,8 @@ def test_unknown_spellings_of_one_number_share_one_count(db):
 
 def test_one_address_cannot_spray_many_accounts(db, alice, password, settings, clock):
     assert settings.LOGIN_THROTTLE_ADDRESS_AFTER == 50
+    # The address's budget of hashes (test_hash_budget.py) would stop the spray sooner: this is the count's test.
+    settings.PASSWORD_HASH_IP_BURST = 100
     victims = [UserFactory(username=f"victim{number:02d}") for number in range(50)]
     sprayer = Client()
     for victim in victims:
@@ -181,6 +184,23 @@ def test_successful_logins_do_not_use_up_the_address(db, password, settings):
     people = [UserFactory(username=f"clerk{number}") for number in range(6)]
     for person in people:
         assert attempt(Client(), person.username, password, address="192.0.2.80").status_code == 302
+
+
+def test_a_login_without_failures_writes_no_count(owner, password):
+    with CaptureQueriesContext(connection) as queries:
+        assert attempt(Client(), "dorothea", password).status_code == 302
+    counting = [query["sql"] for query in queries if "accounts_loginthrottle" in query["sql"]]
+    assert len(counting) == 1 and counting[0].startswith("SELECT")
+    assert not LoginThrottle.objects.exists()
+
+
+def test_failures_in_flight_are_counted_once(owner, password, settings):
+    settings.LOGIN_THROTTLE_AFTER = 3
+    for _number in range(2):
+        assert attempt(Client(), "dorothea").status_code == 400
+    # The two failures are in the database and still among the attempts in flight: counted once, the third
+    # attempt goes ahead (and a right password logs in).
+    assert attempt(Client(), "dorothea", password).status_code == 302
 
 
 def test_logging_in_to_an_own_account_does_not_clear_the_address(db, password, settings, clock):
