@@ -4,6 +4,8 @@ The docs page (Swagger UI) is served from django-ninja's own static files: no CD
 site's Content-Security-Policy requires.
 """
 
+import functools
+
 from django.urls import re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -41,12 +43,29 @@ UPLOAD_LIMITS = {
 }
 
 
+def method_not_allowed_as_problem(view):
+    """Answer a method the path does not take with a 405 problem (and its Allow), not a bare text page."""
+
+    @functools.wraps(view)
+    def answer(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and response.get("Content-Type") != errors.CONTENT_TYPE:
+            problem = errors.Problem(
+                405, "method_not_allowed", _("此路径不支持该请求方法。"), headers={"Allow": response["Allow"]}
+            )
+            return errors.problem_response(problem)
+        return response
+
+    return answer
+
+
 class Api(NinjaAPI):
     @property
     def urls(self):
         """Return the URL patterns, the last of them answering every other path under the API."""
         patterns, app_name, namespace = super().urls
         for pattern in patterns:
+            pattern.callback = method_not_allowed_as_problem(pattern.callback)
             # The upload limits of the pages' uploads, enforced while the body streams in (ruanzhu.core.uploads).
             limit = UPLOAD_LIMITS.get(getattr(pattern, "name", None))
             if limit is not None:
@@ -63,7 +82,9 @@ class Api(NinjaAPI):
                     # A body that is not JSON at all: 400 (a JSON body of the wrong shape is a 422).
                     operation["responses"]["400"] = {
                         "description": "Bad Request",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProblemOut"}}},
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ProblemOut"}}
+                        },
                     }
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
