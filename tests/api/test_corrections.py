@@ -13,9 +13,14 @@ from ruanzhu.examination.models import CorrectionRound
 from ruanzhu.examination.services.corrections import CorrectionItem
 from ruanzhu.filings.models import FormVersion
 from ruanzhu.filings.states import Status
-from ruanzhu.otp.models import SmsMessage
+from ruanzhu.otp.models import Purpose, SmsMessage
 from tests.api.conftest import ApiClient, multipart, problem, signed_page
 from tests.factories import FilingFactory
+
+
+def codes_since(moment):
+    """The codes sent after ``moment`` (the parties' notices of the 补正 itself aside)."""
+    return SmsMessage.objects.filter(created_at__gt=moment).exclude(purpose=Purpose.NOTICE)
 
 
 def codes_sent_long_ago():
@@ -89,7 +94,7 @@ def test_a_correction_is_answered_as_on_its_page(
     assert body["answered"] is False and body["status"] == Status.CORRECTION
     assert body["correction"]["new_version"]["number"] == 2
     assert len(body["missing"]) == 3  # two confirmations and the signature page
-    assert SmsMessage.objects.filter(created_at__gt=in_correction.updated_at).count() == 2
+    assert codes_since(in_correction.updated_at).count() == 2
 
     # The codes sent again (the page's 重新发送) once a minute has passed.
     codes_sent_long_ago()
@@ -138,7 +143,7 @@ def test_bad_answers_are_refused_and_change_nothing(alice_api, in_correction, da
     else:
         assert body["detail"] == "只能修改审查员要求补正的事项。"
     assert unchanged(in_correction) == before
-    assert not SmsMessage.objects.filter(created_at__gt=in_correction.updated_at).exists()
+    assert not codes_since(in_correction.updated_at).exists()
 
 
 def test_answering_needs_a_token_the_scope_and_the_filer(

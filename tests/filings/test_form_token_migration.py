@@ -21,8 +21,18 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture
+def latest_migrations_after():
+    """Migrate every app forward again afterwards: going back to BEFORE unapplied what depends on it too (later
+    filings migrations, and the apps built on filings), which the tests after this one need."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_existing_versions_get_distinct_tokens_and_the_issued_one_its_render_time():
+def test_existing_versions_get_distinct_tokens_and_the_issued_one_its_render_time(latest_migrations_after):
     applicant = UserFactory()
     old = migrate(BEFORE)
     Filing, FormVersion_ = old.get_model("filings", "Filing"), old.get_model("filings", "FormVersion")
