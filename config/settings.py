@@ -514,7 +514,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "ruanzhu.core.tasks.outbox_relay_task", "schedule": 60.0},
     "outbox-purge": {"task": "ruanzhu.core.tasks.outbox_purge_task", "schedule": 86400.0},
     # The API's idempotency keys are kept a day (ruanzhu.api.idempotency).
-    "api-idempotency-keys-purge": {"task": "ruanzhu.api.tasks.idempotency_keys_purge_task", "schedule": 86400.0},
+    "api-idempotency-keys-purge": {
+        "task": "ruanzhu.api.tasks.idempotency_keys_purge_task",
+        "schedule": 86400.0,
+    },
 }
 
 # --- Webhooks --------------------------------------------------------------------------------------------------

@@ -124,8 +124,9 @@ def test_every_call_of_a_cache_uses_the_same_client_and_pool(redis_server, setti
 
 
 def test_a_second_cache_of_another_server_has_its_own_client(redis_server, settings):
-    ours, theirs = cache_on(redis_server, settings.REDIS_CLIENT_OPTIONS), RedisCache(
-        f"redis://127.0.0.1:{redis_server.port}/1", {"OPTIONS": settings.REDIS_CLIENT_OPTIONS}
+    ours, theirs = (
+        cache_on(redis_server, settings.REDIS_CLIENT_OPTIONS),
+        RedisCache(f"redis://127.0.0.1:{redis_server.port}/1", {"OPTIONS": settings.REDIS_CLIENT_OPTIONS}),
     )
     ours.set("key", "ours")
     theirs.set("key", "theirs")
