@@ -128,7 +128,9 @@ def _step_forms(definition, *, reached: int, details: dict, data: dict, first: b
     beyond the next one to fill is refused, as the wizard refuses it.
     """
     steps = definition.form_steps
-    owner = {name: step for step in steps for name in step.form_class.base_fields}
+    # An unbound form's fields, not the class's: a form may add fields when built (R41's rows of changes).
+    fields_of = {step.slug: step.form_class().fields for step in steps}
+    owner = {name: step for step in steps for name in fields_of[step.slug]}
     errors = [
         {"field": name, "code": "unknown_field", "message": _("没有这一项。")}
         for name in data
@@ -140,7 +142,7 @@ def _step_forms(definition, *, reached: int, details: dict, data: dict, first: b
     forms = []
     for step in chosen:
         index = definition.step_index(step.slug)
-        names = step.form_class.base_fields
+        names = fields_of[step.slug]
         if index > reached:
             errors += [
                 {"field": name, "code": "step_not_reached", "message": _("请先填写前面的步骤。")}
