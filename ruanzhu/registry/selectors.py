@@ -4,7 +4,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
 from ruanzhu.registry.models import (
@@ -13,11 +13,15 @@ from ruanzhu.registry.models import (
     RegistrationOwner,
     RegistrationSearchToken,
 )
-from ruanzhu.registry.tokens import QUERY_MAX_LENGTH, normalize, query_tokens
+from ruanzhu.registry.tokens import QUERY_MAX_LENGTH, normalize, query_grams, query_tokens
 
 PAGE_SIZE = 20
 PAGE_SIZE_MAX = 50
-# How far the rows of a bigram are counted when choosing the rarest one to walk first.
+# PostgreSQL: how many of the newest records a search reads in date order before it asks the gram index instead.
+# A match found in more than about one record in WALK_ROWS / page fills its page within them; a rarer one has
+# few rows in the index. The cost of both is bounded, whatever the query (bench/registry_bench.py).
+WALK_ROWS = 10_000
+# SQLite: how far the rows of a bigram are counted when choosing the rarest one to walk first.
 TOKEN_COUNT_CAP = 5000
 # At most this many further bigrams are checked in the index before the substring check on the record.
 EXTRA_TOKENS_CHECKED = 2
@@ -79,7 +83,74 @@ def _token_counts(*, scope: str, tokens: list[str]) -> dict[str, int]:
     return dict(zip(tokens, counts, strict=True))
 
 
+# Read the settings, then (the CTE is computed first) set them for the rest of the transaction.
+PLANNER_SETTINGS_FOR_THE_INDEX = """
+    WITH saved AS MATERIALIZED (
+        SELECT current_setting('enable_seqscan') AS seqscan, current_setting('enable_indexscan') AS indexscan,
+               current_setting('max_parallel_workers_per_gather') AS workers
+    )
+    SELECT seqscan, indexscan, workers, set_config('enable_seqscan', 'off', true),
+           set_config('enable_indexscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)
+    FROM saved
+"""
+
+
+def _like_pattern(query: str) -> str:
+    return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _search_text_postgresql(
+    *, alias: str, scope: str, query: str, after: str | None, limit: int
+) -> list[Registration]:
+    """Search the normalised texts on PostgreSQL: the newest records first, then the gram index.
+
+    The GIN index on registry_search_grams(text) (migration 0005) holds every one, two and three character
+    substring of each line; every substring of a query of up to three characters is one gram, a longer one has
+    all its trigrams in the lines that contain it. LIKE then keeps exactly the records that contain the query.
+    """
+    connection = connections[alias]
+    table = connection.ops.quote_name(Registration._meta.db_table)
+    column = "search_name" if scope == RegistrationSearchToken.Scope.NAME else "search_owners"
+    after_condition, after_params = "", []
+    if after is not None:
+        after_date, after_id = _parse_date_cursor(after)
+        after_condition, after_params = "AND (registered_on, id) < (%s, %s)", [after_date, after_id]
+    pattern = _like_pattern(query)
+    # Only names from the model and constants are formatted in; the values are parameters.
+    newest = (
+        f"SELECT * FROM (SELECT * FROM {table} WHERE TRUE {after_condition} "  # noqa: S608
+        "ORDER BY registered_on DESC, id DESC LIMIT %s) AS newest "
+        f"WHERE {column} LIKE %s ORDER BY registered_on DESC, id DESC LIMIT %s"
+    )
+    manager = Registration.objects.db_manager(alias)
+    results = list(manager.raw(newest, [*after_params, WALK_ROWS, pattern, limit]))
+    if len(results) == limit:
+        return results
+    indexed = (
+        f"SELECT * FROM {table} WHERE registry_search_grams({column}) @> %s::text[] "  # noqa: S608
+        f"AND {column} LIKE %s {after_condition} ORDER BY registered_on DESC, id DESC LIMIT %s"
+    )
+    # Fewer than a page among the newest records, so the match is rare: read its rows from the gram index (a
+    # bitmap scan) and sort them. The planner is told so, since its estimate for several common grams can be
+    # far off, and a walk or scan that computes the grams of every row would take seconds.
+    # The settings are put back afterwards: inside an outer transaction they would otherwise outlive this one.
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute(PLANNER_SETTINGS_FOR_THE_INDEX)
+        saved = cursor.fetchone()
+        results = list(manager.raw(indexed, [query_grams(query), pattern, *after_params, limit]))
+        cursor.execute(
+            "SELECT set_config('enable_seqscan', %s, true), set_config('enable_indexscan', %s, true), "
+            "set_config('max_parallel_workers_per_gather', %s, true)",
+            saved[:3],
+        )
+    return results
+
+
 def _search_text(*, scope: str, query: str, after: str | None, limit: int) -> list[Registration]:
+    # Raw SQL picks its database as the queries around it do: the replica inside a replica scope (core.dbrouter).
+    alias = router.db_for_read(Registration)
+    if connections[alias].vendor == "postgresql":
+        return _search_text_postgresql(alias=alias, scope=scope, query=query, after=after, limit=limit)
     tokens = query_tokens(query)
     if len(tokens) > 1:
         counts = _token_counts(scope=scope, tokens=tokens)

@@ -4,7 +4,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,7 +123,15 @@ def _set_search_fields(registration: Registration) -> None:
     registration.search_owners = "\n".join(normalize(owner) for owner in registration.owners)
 
 
+def _token_table_in_use() -> bool:
+    """Whether the search reads the token table: on SQLite. PostgreSQL keeps a GIN index of grams instead, which
+    it maintains itself as the search texts change (tokens, migration 0005)."""
+    return connections[router.db_for_write(RegistrationSearchToken)].vendor != "postgresql"
+
+
 def _index_tokens(registration: Registration) -> set[tuple[str, str]]:
+    if not _token_table_in_use():
+        return set()
     return {
         (scope, token)
         for scope, texts in _search_texts(registration).items()

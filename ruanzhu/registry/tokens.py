@@ -4,6 +4,11 @@ Every character of a name is a unigram and every pair of adjacent characters a b
 alike. A query of one or two characters is then exactly one token, and a longer query is found among the rows
 that hold all of its bigrams (followed by a substring check), so the search returns what a full scan would.
 No dictionary or word segmentation is involved, so no substring is ever missed.
+
+That table serves SQLite. On PostgreSQL a GIN index over registry_search_grams(text) (migration 0005) takes its
+place: every substring of one to three characters of each line is a gram, so a query of up to three characters
+is one gram and a longer one is found among the rows that hold all of its trigrams. Posting lists in a GIN index
+are compressed, which keeps it a fraction of the size of the records.
 """
 
 import unicodedata
@@ -37,3 +42,26 @@ def query_tokens(query: str) -> list[str]:
     if len(query) <= 2:
         return [query]
     return list(dict.fromkeys(query[index : index + 2] for index in range(len(query) - 1)))
+
+
+# The longest substring that the PostgreSQL gram index holds.
+GRAM_MAX_LENGTH = 3
+
+
+def text_grams(text: str) -> set[str]:
+    """Return what registry_search_grams (migration 0005) makes of a normalised text: its substrings of one to
+    three characters, line by line."""
+    return {
+        line[index : index + width]
+        for line in text.split("\n")
+        for width in range(1, GRAM_MAX_LENGTH + 1)
+        for index in range(len(line) - width + 1)
+    }
+
+
+def query_grams(query: str) -> list[str]:
+    """Return the grams a normalised query needs: itself when it is up to three characters, else its trigrams."""
+    if len(query) <= GRAM_MAX_LENGTH:
+        return [query]
+    width = GRAM_MAX_LENGTH
+    return list(dict.fromkeys(query[index : index + width] for index in range(len(query) - width + 1)))

@@ -2,7 +2,10 @@ import datetime
 import random
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from ruanzhu.registry import selectors
 from ruanzhu.registry.models import RegistrationSearchToken
 from ruanzhu.registry.selectors import (
     PAGE_SIZE_MAX,
@@ -10,7 +13,9 @@ from ruanzhu.registry.selectors import (
     SearchField,
     registration_search,
 )
-from ruanzhu.registry.tokens import normalize
+from ruanzhu.registry.tokens import normalize, query_grams, text_grams
+
+POSTGRESQL = connection.vendor == "postgresql"
 
 
 def names(page):
@@ -86,6 +91,18 @@ def test_query_whose_bigrams_are_in_the_name_but_not_together_finds_nothing(make
     assert names(registration_search(query="数据管")) == []
 
 
+@pytest.mark.parametrize("walk_rows", [1, 10_000])
+def test_query_whose_trigrams_are_in_the_name_but_not_together_finds_nothing(
+    make_registration, monkeypatch, walk_rows
+):
+    monkeypatch.setattr(selectors, "WALK_ROWS", walk_rows)
+    make_registration(software_name="理平台管 管理平", owners=["平台管 管理平台"])
+    together = make_registration(software_name="管理平台管家", owners=["管理平台管"])
+
+    assert names(registration_search(query="管理平台管")) == ["管理平台管家"]
+    assert registration_search(query="管理平台管", field=SearchField.OWNER).results == [together]
+
+
 def test_match_does_not_span_the_full_and_the_short_name(make_registration):
     make_registration(software_name="智慧园区", short_name="平台")
 
@@ -146,9 +163,22 @@ def test_empty_or_over_long_name_query_is_refused(db, query):
         registration_search(query=query)
 
 
-def test_tokens_are_unigrams_and_bigrams_of_each_text(make_registration):
+def test_search_index_holds_the_substrings_of_each_text_and_none_across_them(make_registration):
     registration = make_registration(software_name="云APP", short_name="", owners=["甲乙"])
 
+    if POSTGRESQL:
+        # The token table stays empty; the GIN index is over what registry_search_grams makes of the texts.
+        assert not RegistrationSearchToken.objects.exists()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT registry_search_grams(search_name), registry_search_grams(search_owners) "
+                "FROM registry_registration WHERE id = %s",
+                [registration.pk],
+            )
+            name_grams, owner_grams = cursor.fetchone()
+        assert set(name_grams) == {"云", "a", "p", "云a", "ap", "pp", "云ap", "app"}
+        assert set(owner_grams) == {"甲", "乙", "甲乙"}
+        return
     tokens = set(
         RegistrationSearchToken.objects.filter(registration=registration).values_list("scope", "token")
     )
@@ -164,6 +194,13 @@ def test_tokens_are_unigrams_and_bigrams_of_each_text(make_registration):
         ("o", "乙"),
         ("o", "甲乙"),
     }
+
+
+def test_query_grams_are_the_query_up_to_three_characters_then_its_trigrams():
+    assert query_grams("云") == ["云"]
+    assert query_grams("数据库") == ["数据库"]
+    assert query_grams("数据数据") == ["数据数", "据数据"]
+    assert text_grams("ab\ncd") == {"a", "b", "ab", "c", "d", "cd"}
 
 
 # --- Equal to a full scan ------------------------------------------------------------------------------------------
@@ -214,11 +251,30 @@ def _brute_force(registrations, *, query: str, field: str) -> list[int]:
     return [r.pk for r in sorted(matches, key=lambda r: (r.registered_on, r.pk), reverse=True)]
 
 
-def test_results_equal_a_full_scan_for_random_queries_of_1_to_4_characters(generated):
+def test_sql_grams_equal_the_python_grams_for_every_record(generated):
+    _, registrations = generated
+    if not POSTGRESQL:
+        pytest.skip("registry_search_grams is PostgreSQL's; SQLite keeps the token table")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, search_name, search_owners, registry_search_grams(search_name), "
+            "registry_search_grams(search_owners) FROM registry_registration"
+        )
+        rows = cursor.fetchall()
+
+    assert len(rows) == len(registrations)
+    for _, name, owners, name_grams, owner_grams in rows:
+        assert (set(name_grams), set(owner_grams)) == (text_grams(name), text_grams(owners))
+
+
+# Walking 5 rows sends nearly every query to the gram index; 10,000 finds the common ones among the newest.
+@pytest.mark.parametrize("walk_rows", [5, 10_000])
+def test_results_equal_a_full_scan_for_random_queries_of_1_to_8_characters(generated, monkeypatch, walk_rows):
+    monkeypatch.setattr(selectors, "WALK_ROWS", walk_rows)
     rng, registrations = generated
     checked = 0
     for field, words in ((SearchField.NAME, VOCABULARY), (SearchField.OWNER, OWNER_WORDS)):
-        for length in (1, 2, 3, 4):
+        for length in (1, 2, 3, 4, 6, 8):
             for _ in range(12):
                 source = rng.choice(registrations)
                 text = source.software_name if field == SearchField.NAME else rng.choice(source.owners)
@@ -232,7 +288,28 @@ def test_results_equal_a_full_scan_for_random_queries_of_1_to_4_characters(gener
                 expected = _brute_force(registrations, query=query, field=field)
                 assert _all_pages(query=query, field=field, page_size=7) == expected, (field, query)
                 checked += 1
-    assert checked > 80
+    assert checked > 120
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="the gram index and the planner settings are PostgreSQL's")
+def test_a_rare_match_is_read_from_the_gram_index_and_the_planner_is_left_as_it_was(catalogue, monkeypatch):
+    monkeypatch.setattr(selectors, "WALK_ROWS", 1)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        page = registration_search(query="园区管理")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
+            settings_after = cursor.fetchone()
+
+    assert names(page) == ["智慧园区管理平台"]
+    assert settings_after == ("on", "on")
+    indexed = [query["sql"] for query in queries.captured_queries if "registry_search_grams" in query["sql"]]
+    assert len(indexed) == 1
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + indexed[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "registry_name_grams_idx" in plan
 
 
 def test_keyset_pages_have_no_duplicates_or_gaps(generated):

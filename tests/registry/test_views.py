@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from ruanzhu.registry.models import RegistrationChange
@@ -101,19 +102,22 @@ def test_more_results_link_continues_without_repeating(client, make_registration
     assert 'data-testid="first-page"' in second.content.decode()
 
 
+# Queries on SQLite (the token table) and on PostgreSQL (the newest records fill the page, so the gram index is not
+# asked).
 @pytest.mark.parametrize(
-    ("params", "queries"),
+    ("params", "sqlite_queries", "postgresql_queries"),
     [
-        ({"q": "园"}, 1),  # one token: the page straight from the index
-        ({"q": "园区"}, 1),
-        ({"q": "园区管理"}, 2),  # bigram counts, then the page
-        ({"q": "李四", "field": "owner"}, 1),
-        ({"q": "2026SR", "field": "number"}, 1),
+        ({"q": "园"}, 1, 1),  # SQLite: one token, the page straight from the index
+        ({"q": "园区"}, 1, 1),
+        ({"q": "园区管理"}, 2, 1),  # SQLite: bigram counts, then the page
+        ({"q": "李四", "field": "owner"}, 1, 1),
+        ({"q": "2026SR", "field": "number"}, 1, 1),
     ],
 )
 def test_search_page_query_count_does_not_grow_with_the_hits(
-    client, make_registration, django_assert_num_queries, params, queries
+    client, make_registration, django_assert_num_queries, params, sqlite_queries, postgresql_queries
 ):
+    queries = postgresql_queries if connection.vendor == "postgresql" else sqlite_queries
     for day in range(1, 26):
         make_registration(
             software_name=f"智慧园区管理平台{day}", owners=["李四"], registered_on=datetime.date(2026, 1, day)
