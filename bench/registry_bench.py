@@ -6,32 +6,37 @@ Run on demand (it is not a test)::
     .venv/bin/python bench/registry_bench.py --records 1000000 --skip-build    # measure an existing build
 
 It drops and recreates its own database (default ``postgres://postgres@127.0.0.1:5432/ruanzhu_registry_bench``),
-creates the registry's tables with the app's migration, drops their keys and indexes, loads synthetic records
-and their search tokens with COPY (one loader process per job, each generating its own range of records with
-the app's own tokenizer), then restores exactly the keys and indexes that the migration made and runs
+creates the registry's tables with the app's migrations, drops their keys and indexes, loads synthetic records
+with COPY (one loader process per job, each generating its own range of records), then restores exactly the keys
+and indexes that the migrations made (``--jobs`` at a time: a GIN index is built by one process) and runs
 VACUUM ANALYZE. The tables are UNLOGGED (a benchmark database need not survive a crash; this saves writing every
-row twice) and the foreign key of the tokens is restored NOT VALID (the loader wrote consistent rows). It then
-measures, with Django configured for that database and the app's selectors called in-process as the view
-calls them:
+row twice). It prints the build time and the size of the search structures (the gram indexes, the index of the
+newest records and the token table, which PostgreSQL leaves empty) against the records table. It then measures,
+with Django configured for that database and the app's selectors called in-process as the view calls them:
 
-- p50/p95 of the first page of name searches of 1, 2, 3 and 4 characters (substrings of existing names) and of
-  queries of 3 and 4 characters made of common characters in any order (mostly without a hit);
+- the distribution (p50/p90/p95/p99/max and a histogram) of the first page of searches: substrings of 1 to 8
+  characters of existing names and owners, whole owner names, the hardest strings (3 to 8 characters in which
+  every pair of characters is common and the whole string rare) and common characters in any order;
 - recall of the first page (and of every page, for queries with up to 2,000 hits) against a full scan with
-  ILIKE '%q%' over the full and short names;
+  LIKE '%q%' over the normalised texts;
 - p50/p95 of the look-up of a registration number (the record page's query).
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime
+import itertools
 import json
+import math
 import multiprocessing as mp
 import os
 import random
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,6 +173,7 @@ CATEGORIES = ["应用软件", "应用软件", "应用软件", "系统软件", "�
 
 
 def configure_django(database_url: str) -> None:
+    """Configure Django for the benchmark's database: PostgreSQL at database_url, or SQLite at SQLITE_PATH."""
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("RUANZHU_DATA_DIR", tempfile.mkdtemp(prefix="registry-bench-"))
@@ -233,77 +239,124 @@ def owner_name(rng: random.Random) -> str:
     return rng.choice(CITIES) + brand + rng.choice(INDUSTRIES) + rng.choice(COMPANY_FORMS)
 
 
-def copy_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+def generate(total: int, first: int, last: int, seed: int, starts: dict[int, int]) -> Iterator[tuple]:
+    """Yield records [first, last) as rows of REGISTRATION_COLUMNS; each chunk has its own seed."""
+    import secrets
+
+    from ruanzhu.registry.tokens import normalize
+
+    for chunk_first in range(first, last, CHUNK):
+        rng = random.Random(seed * 1_000_003 + chunk_first)
+        for index in range(chunk_first, min(chunk_first + CHUNK, last)):
+            day = record_day(index, total)
+            name = software_name(rng)
+            short = (rng.choice(BRAND_CHARS) + rng.choice(BRAND_SUFFIXES)) if rng.random() < 0.3 else ""
+            owners = [owner_name(rng) for _ in range(rng.choices((1, 2, 3), (80, 15, 5))[0])]
+            pk = index + 1
+            published = day - datetime.timedelta(days=rng.randint(10, 400)) if rng.random() < 0.7 else None
+            completed = (published or day) - datetime.timedelta(days=rng.randint(0, 200))
+            yield (
+                pk,
+                f"{day.year}SR{index - starts[day.year] + 1:07d}",
+                f"软著登字第{pk}号",
+                pk,
+                "R11",
+                name,
+                short,
+                f"V{rng.randint(1, 5)}.{rng.randint(0, 9)}",
+                rng.choice(CATEGORIES),
+                json.dumps(owners, ensure_ascii=False),
+                "；".join(owners),
+                published.isoformat() if published else None,
+                completed.isoformat(),
+                day.isoformat(),
+                "valid",
+                "",
+                secrets.token_urlsafe(24),
+                normalize(name) + "\n" + normalize(short),
+                "\n".join(normalize(owner) for owner in owners),
+                "2026-01-01 00:00:00+00:00",
+                "2026-01-01 00:00:00+00:00",
+            )
 
 
 def load_range(
     database_url: str, total: int, first: int, last: int, seed: int, starts: dict[int, int]
 ) -> int:
-    """Generate records [first, last) with their tokens and COPY them; return the number of token rows."""
-    import secrets
+    """Generate records [first, last) and COPY them; return their number.
 
+    PostgreSQL keeps no token rows: its gram indexes are built from the records' search texts.
+    """
     import psycopg
 
-    from ruanzhu.registry.tokens import normalize, texts_tokens
-
-    token_rows = 0
     with psycopg.connect(database_url) as connection:
+        rows = generate(total, first, last, seed, starts)
         for chunk_first in range(first, last, CHUNK):
-            chunk_last = min(chunk_first + CHUNK, last)
-            rng = random.Random(seed * 1_000_003 + chunk_first)
-            records, tokens = [], []
-            for index in range(chunk_first, chunk_last):
-                day = record_day(index, total)
-                name = software_name(rng)
-                short = (rng.choice(BRAND_CHARS) + rng.choice(BRAND_SUFFIXES)) if rng.random() < 0.3 else ""
-                owners = [owner_name(rng) for _ in range(rng.choices((1, 2, 3), (80, 15, 5))[0])]
-                pk = index + 1
-                day_text = day.isoformat()
-                published = (
-                    day - datetime.timedelta(days=rng.randint(10, 400)) if rng.random() < 0.7 else None
-                )
-                completed = (published or day) - datetime.timedelta(days=rng.randint(0, 200))
-                records.append(
-                    "\t".join(
-                        (
-                            str(pk),
-                            f"{day.year}SR{index - starts[day.year] + 1:07d}",
-                            f"软著登字第{pk}号",
-                            str(pk),
-                            "R11",
-                            name,
-                            short,
-                            f"V{rng.randint(1, 5)}.{rng.randint(0, 9)}",
-                            rng.choice(CATEGORIES),
-                            copy_text(json.dumps(owners, ensure_ascii=False)),
-                            "；".join(owners),
-                            published.isoformat() if published else "\\N",
-                            completed.isoformat(),
-                            day_text,
-                            "valid",
-                            "",
-                            secrets.token_urlsafe(24),
-                            copy_text(normalize(name) + "\n" + normalize(short)),
-                            copy_text("\n".join(normalize(owner) for owner in owners)),
-                            "2026-01-01 00:00:00+00",
-                            "2026-01-01 00:00:00+00",
-                        )
-                    )
-                )
-                suffix = f"\t{day_text}\t{pk}\n"
-                tokens.extend(f"n\t{token}{suffix}" for token in texts_tokens([name, short]))
-                tokens.extend(f"o\t{token}{suffix}" for token in texts_tokens(owners))
-            token_rows += len(tokens)
+            chunk = [next(rows) for _ in range(chunk_first, min(chunk_first + CHUNK, last))]
             with connection.cursor() as cursor:
                 with cursor.copy(f"COPY registry_registration ({REGISTRATION_COLUMNS}) FROM STDIN") as copy:
-                    copy.write("\n".join(records) + "\n")
-                with cursor.copy(
-                    "COPY registry_registrationsearchtoken (scope, token, registered_on, registration_id) FROM STDIN"
-                ) as copy:
-                    copy.write("".join(tokens))
+                    for row in chunk:
+                        copy.write_row(row)
             connection.commit()
-    return token_rows
+    return last - first
+
+
+def build_sqlite(args: argparse.Namespace) -> None:
+    """Build the registry in a fresh SQLite file (SQLITE_PATH): records and their token rows, as the app writes
+    them there, then the indexes."""
+    import sqlite3
+
+    from django.core.management import call_command
+    from django.db import connection as django_connection
+
+    from ruanzhu.registry.tokens import texts_tokens
+
+    started = time.perf_counter()
+    path = Path(args.sqlite)
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    call_command("migrate", "registry", verbosity=0)
+    django_connection.close()
+    database = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -8000000", "temp_store = MEMORY"):
+        database.execute(f"PRAGMA {pragma}")
+    tables = ("registry_registration", "registry_registrationsearchtoken")
+    indexes = database.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (?, ?)",
+        tables,
+    ).fetchall()
+    for name, _ in indexes:
+        database.execute(f'DROP INDEX "{name}"')
+    placeholders = ", ".join("?" * len(REGISTRATION_COLUMNS.split(",")))
+    token_rows = 0
+    database.execute("BEGIN")
+    for row in generate(args.records, 0, args.records, args.seed, year_starts(args.records)):
+        database.execute(
+            f"INSERT INTO registry_registration ({REGISTRATION_COLUMNS}) VALUES ({placeholders})", row
+        )
+        pk, name, short, owners, day = row[0], row[5], row[6], json.loads(row[9]), row[13]
+        tokens = [("n", token, day, pk) for token in texts_tokens([name, short])]
+        tokens += [("o", token, day, pk) for token in texts_tokens(owners)]
+        database.executemany(
+            "INSERT INTO registry_registrationsearchtoken (scope, token, registered_on, registration_id) "
+            "VALUES (?, ?, ?, ?)",
+            tokens,
+        )
+        token_rows += len(tokens)
+    database.execute("COMMIT")
+    loaded = time.perf_counter()
+    print(
+        f"loaded {args.records:,} records and {token_rows:,} token rows in {loaded - started:.0f} s",
+        flush=True,
+    )
+    for name, sql in indexes:
+        clock = time.perf_counter()
+        database.execute(sql)
+        print(f"  {name}: {time.perf_counter() - clock:.0f} s", flush=True)
+    database.execute("ANALYZE")
+    database.close()
+    size = path.stat().st_size
+    print(f"build: {time.perf_counter() - started:.0f} s; database file {size / 2**30:.2f} GiB", flush=True)
 
 
 REGISTRATION_COLUMNS = (
@@ -342,6 +395,7 @@ def build(args: argparse.Namespace) -> None:
         for table in (
             "registry_registrationsearchtoken",
             "registry_registrationchange",
+            "registry_registrationowner",
             "registry_registration",
         ):
             connection.execute(f"ALTER TABLE {table} SET UNLOGGED")
@@ -350,48 +404,69 @@ def build(args: argparse.Namespace) -> None:
     starts = year_starts(args.records)
     bounds = [args.records * job // args.jobs for job in range(args.jobs + 1)]
     with mp.get_context("fork").Pool(args.jobs) as pool:
-        token_rows = sum(
-            pool.starmap(
-                load_range,
-                [
-                    (args.database_url, args.records, bounds[job], bounds[job + 1], args.seed, starts)
-                    for job in range(args.jobs)
-                ],
-            )
+        pool.starmap(
+            load_range,
+            [
+                (args.database_url, args.records, bounds[job], bounds[job + 1], args.seed, starts)
+                for job in range(args.jobs)
+            ],
         )
     loaded = time.perf_counter()
-    print(
-        f"loaded {args.records:,} records and {token_rows:,} token rows in {loaded - prepared:.0f} s",
-        flush=True,
-    )
+    print(f"loaded {args.records:,} records in {loaded - prepared:.0f} s", flush=True)
 
+    def restore(statement: str, name: str) -> None:
+        clock = time.perf_counter()
+        with psycopg.connect(args.database_url, autocommit=True) as connection:
+            connection.execute(f"SET maintenance_work_mem = '{args.maintenance_work_mem}'")
+            connection.execute("SET max_parallel_maintenance_workers = 2")
+            connection.execute(statement)
+        print(f"  {name}: {time.perf_counter() - clock:.0f} s", flush=True)
+
+    for table, name, definition, kind in constraints:  # keys first: unique checks use their own indexes
+        suffix = " NOT VALID" if kind == "f" else ""
+        restore(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}{suffix}', name)
+    # The slowest (the GIN indexes: one process each) start first, the others fill in beside them.
+    ordered = sorted(indexes, key=lambda index: "USING gin" not in index[0])
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as executor:
+        for future in [executor.submit(restore, definition, name) for definition, name in ordered]:
+            future.result()
     with psycopg.connect(args.database_url, autocommit=True) as connection:
-        connection.execute("SET maintenance_work_mem = '2GB'")
-        connection.execute("SET max_parallel_maintenance_workers = 2")
-        for table, name, definition, kind in constraints:
-            clock = time.perf_counter()
-            suffix = " NOT VALID" if kind == "f" else ""
-            connection.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}{suffix}')
-            print(f"  {name}: {time.perf_counter() - clock:.0f} s", flush=True)
-        for definition, name in indexes:
-            clock = time.perf_counter()
-            connection.execute(definition)
-            print(f"  {name}: {time.perf_counter() - clock:.0f} s", flush=True)
         connection.execute(
             "SELECT setval(pg_get_serial_sequence('registry_registration', 'id'), %s)", [args.records]
         )
         indexed = time.perf_counter()
         for table in TABLES:
             connection.execute(f"VACUUM (ANALYZE) {table}")
-        sizes = connection.execute(
-            "SELECT relname, pg_size_pretty(pg_total_relation_size(oid)) FROM pg_class WHERE relname = ANY(%s)",
-            [list(TABLES)],
-        ).fetchall()
     finished = time.perf_counter()
     print(
         f"build: {finished - started:.0f} s in all (load {loaded - prepared:.0f} s, keys and indexes "
-        f"{indexed - loaded:.0f} s, vacuum analyze {finished - indexed:.0f} s); "
-        + ", ".join(f"{name} {size}" for name, size in sizes),
+        f"{indexed - loaded:.0f} s, vacuum analyze {finished - indexed:.0f} s)",
+        flush=True,
+    )
+
+
+SEARCH_STRUCTURES = ("registry_name_grams_idx", "registry_owner_grams_idx", "registry_newest_idx")
+
+
+def report_sizes(database_url: str) -> None:
+    """Print the records table (heap and TOAST) against the structures that serve the search."""
+    import psycopg
+
+    with psycopg.connect(database_url) as connection:
+        records = connection.execute(
+            "SELECT pg_table_size('registry_registration'), pg_total_relation_size('registry_registration')"
+        ).fetchone()
+        structures = connection.execute(
+            "SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname = ANY(%s) "
+            "UNION ALL SELECT 'registry_registrationsearchtoken (all)', "
+            "pg_total_relation_size('registry_registrationsearchtoken')",
+            [list(SEARCH_STRUCTURES)],
+        ).fetchall()
+    total = sum(size for _, size in structures)
+    print(
+        f"records table {records[0] / 2**30:.2f} GiB ({records[1] / 2**30:.2f} GiB with all its indexes); "
+        f"search structures {total / 2**30:.2f} GiB = {total / records[0]:.2f}x the records table: "
+        + ", ".join(f"{name} {size / 2**20:,.0f} MiB" for name, size in structures),
         flush=True,
     )
 
@@ -404,76 +479,129 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def sample_queries(args: argparse.Namespace) -> dict[str, list[str]]:
-    """Return substrings of existing names by length, and queries of common characters in any order."""
+def sample_queries(args: argparse.Namespace) -> dict[str, tuple[str, list[str]]]:
+    """Return (field, queries) by kind: substrings of existing names and owners, and the hardest strings."""
     from ruanzhu.registry.models import Registration
+    from ruanzhu.registry.selectors import SearchField
 
     rng = random.Random(args.seed + 1)
     ids = [rng.randint(1, args.records) for _ in range(args.queries * 4)]
-    names = list(Registration.objects.filter(pk__in=ids).values_list("software_name", "short_name"))
-    queries: dict[str, list[str]] = {}
-    for length in (1, 2, 3, 4):
+    rows = list(Registration.objects.filter(pk__in=ids).values_list("software_name", "short_name", "owners"))
+    queries: dict[str, tuple[str, list[str]]] = {}
+
+    def substrings(texts: list[str], length: int) -> list[str]:
+        texts = [text for text in texts if len(text) >= length]
         picked = []
         while len(picked) < args.queries:
-            name, short = rng.choice(names)
-            text = short if short and rng.random() < 0.2 and len(short) >= length else name
+            text = rng.choice(texts)
             start = rng.randint(0, len(text) - length)
             picked.append(text[start : start + length])
-        queries[f"{length} chars"] = picked
-    common = "".join(DOMAINS + FUNCTIONS + KINDS[:3])
-    for length in (3, 4):
-        queries[f"{length} chars, any order"] = [
-            "".join(rng.choice(common) for _ in range(length)) for _ in range(args.queries)
+        return picked
+
+    names = [name for name, _, _ in rows] + [short for _, short, _ in rows if short]
+    owners = [owner for _, _, row_owners in rows for owner in row_owners]
+    for length in (1, 2, 3, 4, 6, 8):
+        queries[f"name, {length} chars"] = (SearchField.NAME, substrings(names, length))
+    # The hardest strings: every pair of characters common, the whole string rare. They are cut from chains of
+    # words in the order names use them (place, place, function, function, kind: every junction occurs in many
+    # names), which few names hold all of.
+    for length in (3, 4, 5, 6, 8):
+        chains = [
+            rng.choice(DOMAINS)
+            + rng.choice(DOMAINS)
+            + rng.choice(FUNCTIONS)
+            + rng.choice(FUNCTIONS)
+            + rng.choice(KINDS)
+            for _ in range(args.queries)
         ]
+        queries[f"hardest, {length} chars"] = (SearchField.NAME, substrings(chains, length))
+    # Common characters in any order: mostly no hit at all.
+    common = "".join(DOMAINS + FUNCTIONS + KINDS[:3])
+    queries["any order, 4 chars"] = (
+        SearchField.NAME,
+        ["".join(rng.choice(common) for _ in range(4)) for _ in range(args.queries)],
+    )
+    for length in (2, 3, 4, 6, 8):
+        queries[f"owner, {length} chars"] = (SearchField.OWNER, substrings(owners, length))
+    queries["owner, whole name"] = (SearchField.OWNER, [rng.choice(owners) for _ in range(args.queries)])
     return queries
 
 
-def measure_searches(queries: dict[str, list[str]]) -> None:
+HISTOGRAM_MS = (1, 5, 10, 20, 50, 100, 200)
+
+
+def distribution(timings: list[float]) -> str:
+    return (
+        f"p50 {percentile(timings, 0.5):6.1f}  p90 {percentile(timings, 0.9):6.1f}  "
+        f"p95 {percentile(timings, 0.95):6.1f}  p99 {percentile(timings, 0.99):6.1f}  max {max(timings):6.1f}"
+    )
+
+
+def measure_searches(queries: dict[str, tuple[str, list[str]]]) -> None:
     from ruanzhu.registry.selectors import registration_search
 
-    for query in queries["2 chars"][:20]:  # warm the connection and the top of the index
-        registration_search(query=query)
-    print("name search, first page of 20 (ms):")
-    for label, sample in queries.items():
+    for field, sample in queries.values():  # warm the connection and the top of the indexes
+        for query in sample[:3]:
+            registration_search(query=query, field=field)
+    print("search, first page of 20 (ms):")
+    everything, slowest = [], []
+    for label, (field, sample) in queries.items():
         timings, empty = [], 0
         for query in sample:
             clock = time.perf_counter()
-            page = registration_search(query=query)
+            page = registration_search(query=query, field=field)
             timings.append((time.perf_counter() - clock) * 1000)
             empty += not page.results
-        print(
-            f"  {label:<20} n={len(sample):<4} p50 {percentile(timings, 0.5):7.1f}  p95 {percentile(timings, 0.95):7.1f}"
-            f"  max {max(timings):7.1f}  without hits {empty}",
-            flush=True,
-        )
+            slowest = sorted([*slowest, (timings[-1], field, query)], reverse=True)[:5]
+        everything += timings
+        print(f"  {label:<20} n={len(sample):<4} {distribution(timings)}  without hits {empty}", flush=True)
+    print(f"  {'all':<20} n={len(everything):<4} {distribution(everything)}")
+    print("  slowest: " + ", ".join(f"{field} {query!r} {timing:.1f}" for timing, field, query in slowest))
+    bounds = [0, *HISTOGRAM_MS, math.inf]
+    print(
+        "  histogram: "
+        + ", ".join(
+            f"{'<' + str(high) if high != math.inf else '≥' + str(low)} ms: "
+            f"{sum(low <= timing < high for timing in everything)}"
+            for low, high in itertools.pairwise(bounds)
+        ),
+        flush=True,
+    )
 
 
-def measure_recall(queries: dict[str, list[str]], per_length: int) -> None:
+def measure_recall(queries: dict[str, tuple[str, list[str]]], per_kind: int) -> None:
     from django.db import connection
 
-    from ruanzhu.registry.selectors import registration_search
+    from ruanzhu.registry.selectors import SearchField, registration_search
+    from ruanzhu.registry.tokens import normalize
 
     first_pages = complete = 0
     expected_total = found_total = 0
     checked = 0
     clock = time.perf_counter()
-    for sample in queries.values():
-        for query in sample[:per_length]:
-            pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    for field, sample in queries.values():
+        column = "search_name" if field == SearchField.NAME else "search_owners"
+        for query in sample[:per_kind]:
+            text = normalize(query)  # as the search compares it, and as the columns hold the texts
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             with connection.cursor() as cursor:
+                # A full scan: no index can serve LIKE '%q%' on this column.
                 cursor.execute(
-                    "SELECT id FROM registry_registration WHERE software_name ILIKE %s OR short_name ILIKE %s "
+                    f"SELECT id FROM registry_registration WHERE {column} LIKE %s ESCAPE '\\' "
                     "ORDER BY registered_on DESC, id DESC",
-                    [pattern, pattern],
+                    [pattern],
                 )
                 scanned = [row[0] for row in cursor.fetchall()]
-            page = registration_search(query=query)
+            page = registration_search(query=query, field=field)
             checked += 1
-            first_pages += [r.pk for r in page.results] == scanned[:20]
+            if [r.pk for r in page.results] == scanned[:20]:
+                first_pages += 1
+            else:
+                print(f"  first page differs: {field} {query!r} ({len(scanned):,} hits)", flush=True)
             if len(scanned) <= 2000:
                 found, after = [], None
                 while True:
-                    page = registration_search(query=query, after=after, page_size=50)
+                    page = registration_search(query=query, field=field, after=after, page_size=50)
                     found += [r.pk for r in page.results]
                     if page.next_cursor is None:
                         break
@@ -484,9 +612,9 @@ def measure_recall(queries: dict[str, list[str]], per_length: int) -> None:
             else:
                 complete += 1
     print(
-        f"recall against a full ILIKE scan ({checked} queries, {time.perf_counter() - clock:.0f} s): first pages "
-        f"identical {first_pages}/{checked}; queries with ≤2,000 hits: every page identical, "
-        f"{found_total:,}/{expected_total:,} hits found",
+        f"recall against a full LIKE scan ({checked} queries, {time.perf_counter() - clock:.0f} s): first pages "
+        f"identical {first_pages}/{checked}; every page identical {complete}/{checked} (queries with ≤2,000 hits "
+        f"compared page by page: {found_total:,}/{expected_total:,} hits found)",
         flush=True,
     )
 
@@ -518,16 +646,25 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000_000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="loader processes")
     parser.add_argument("--queries", type=int, default=200, help="queries per length")
-    parser.add_argument(
-        "--recall", type=int, default=10, help="queries per length checked against a full scan"
-    )
+    parser.add_argument("--recall", type=int, default=10, help="queries per kind checked against a full scan")
     parser.add_argument("--seed", type=int, default=20260301)
     parser.add_argument("--skip-build", action="store_true", help="measure the database as it is")
+    parser.add_argument("--maintenance-work-mem", default="1GB", help="per index being built")
+    parser.add_argument(
+        "--sqlite", metavar="PATH", help="build and measure an SQLite file instead of PostgreSQL"
+    )
     args = parser.parse_args()
 
-    configure_django(args.database_url)
-    if not args.skip_build:
-        build(args)
+    if args.sqlite:
+        os.environ["SQLITE_PATH"] = str(Path(args.sqlite).resolve())
+        configure_django("")
+        if not args.skip_build:
+            build_sqlite(args)
+    else:
+        configure_django(args.database_url)
+        if not args.skip_build:
+            build(args)
+        report_sizes(args.database_url)
     queries = sample_queries(args)
     measure_searches(queries)
     measure_lookups(args)

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import time
 from dataclasses import dataclass
 
 from django.db import connections, router, transaction
@@ -13,7 +14,7 @@ from ruanzhu.registry.models import (
     RegistrationOwner,
     RegistrationSearchToken,
 )
-from ruanzhu.registry.tokens import QUERY_MAX_LENGTH, normalize, query_grams, query_tokens
+from ruanzhu.registry.tokens import QUERY_MAX_LENGTH, normalize, query_grams, query_tokens, year_grams
 
 PAGE_SIZE = 20
 PAGE_SIZE_MAX = 50
@@ -28,6 +29,13 @@ EXTRA_TOKENS_CHECKED = 2
 REGISTRATION_NUMBER = re.compile(r"^\d{4}SR\d{7}$")
 REGISTRATION_NUMBER_PREFIX = re.compile(r"^(\d{1,4}|\d{4}S|\d{4}SR\d{0,7})$")
 DATE_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(\d{1,19})$")
+
+
+# The gram index of each scope (migration 0005).
+GRAM_INDEXES = {
+    RegistrationSearchToken.Scope.NAME: "registry_name_grams_idx",
+    RegistrationSearchToken.Scope.OWNER: "registry_owner_grams_idx",
+}
 
 
 class SearchField:
@@ -83,16 +91,62 @@ def _token_counts(*, scope: str, tokens: list[str]) -> dict[str, int]:
     return dict(zip(tokens, counts, strict=True))
 
 
-# Read the settings, then (the CTE is computed first) set them for the rest of the transaction.
+# Read the planner settings, then (the CTE is computed first) set them for the rest of the transaction: a bitmap
+# scan, no parallel workers, no JIT (its compilation alone takes 10–20 ms, more than the query); and the years
+# that hold records. {table} is the records' table.
 PLANNER_SETTINGS_FOR_THE_INDEX = """
     WITH saved AS MATERIALIZED (
         SELECT current_setting('enable_seqscan') AS seqscan, current_setting('enable_indexscan') AS indexscan,
-               current_setting('max_parallel_workers_per_gather') AS workers
+               current_setting('max_parallel_workers_per_gather') AS workers, current_setting('jit') AS jit
     )
-    SELECT seqscan, indexscan, workers, set_config('enable_seqscan', 'off', true),
-           set_config('enable_indexscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)
+    SELECT seqscan, indexscan, workers, jit,
+           (SELECT min(registered_on) FROM {table}), (SELECT max(registered_on) FROM {table}),
+           set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
+           set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)
     FROM saved
 """
+PLANNER_SETTINGS_RESTORE = """
+    SELECT set_config('enable_seqscan', %s, true), set_config('enable_indexscan', %s, true),
+           set_config('max_parallel_workers_per_gather', %s, true), set_config('jit', %s, true)
+"""
+# A query of more than three characters asks the index for its rarest trigrams only, by the index's statistics,
+# until the records expected to hold them all (were they independent) are at most this share of the records:
+# reading the posting list of a trigram that many records hold costs more than checking the few extra rows it
+# would have ruled out. Without statistics every trigram is asked.
+GRAM_SHARE_ENOUGH = 1e-5
+# How long a process keeps the index's statistics of its commonest grams.
+GRAM_STATISTICS_SECONDS = 600
+_gram_statistics: dict[tuple[str, str], tuple[float, dict[str, float], float]] = {}
+
+
+def _gram_frequencies(cursor, *, alias: str, index: str) -> tuple[dict[str, float], float]:
+    """Return the share of records holding each of the index's commonest keys (ANALYZE's most common elements),
+    and the share below which the others lie."""
+    cached = _gram_statistics.get((alias, index))
+    now = time.monotonic()
+    if cached is None or now - cached[0] > GRAM_STATISTICS_SECONDS:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats WHERE tablename = %s",
+            [index],
+        )
+        row = cursor.fetchone()
+        keys, shares = (row[0] or [], row[1] or []) if row else ([], [])
+        # The list of shares ends with the least and the greatest share and that of empty arrays.
+        floor = shares[len(keys)] if len(shares) > len(keys) else 1.0
+        cached = (now, dict(zip(keys, shares, strict=False)), floor)
+        _gram_statistics[(alias, index)] = cached
+    return cached[1], cached[2]
+
+
+def _grams_to_ask(grams: list[str], *, year: int, frequencies: dict[str, float], floor: float) -> list[str]:
+    keys = sorted(year_grams(year, grams), key=lambda key: frequencies.get(key, floor))
+    asked, share = [], 1.0
+    for key in keys:
+        asked.append(key)
+        share *= frequencies.get(key, floor)
+        if share <= GRAM_SHARE_ENOUGH:
+            break
+    return asked
 
 
 def _like_pattern(query: str) -> str:
@@ -104,9 +158,9 @@ def _search_text_postgresql(
 ) -> list[Registration]:
     """Search the normalised texts on PostgreSQL: the newest records first, then the gram index.
 
-    The GIN index on registry_search_grams(text) (migration 0005) holds every one, two and three character
-    substring of each line; every substring of a query of up to three characters is one gram, a longer one has
-    all its trigrams in the lines that contain it. LIKE then keeps exactly the records that contain the query.
+    The GIN index on registry_search_grams(text, registered_on) (migration 0005) holds every one, two and three
+    character substring of each line, keyed by the year; a query of up to three characters is one gram, a longer
+    one has all its trigrams in the lines that contain it. LIKE then keeps exactly the records that contain it.
     """
     connection = connections[alias]
     table = connection.ops.quote_name(Registration._meta.db_table)
@@ -127,22 +181,30 @@ def _search_text_postgresql(
     if len(results) == limit:
         return results
     indexed = (
-        f"SELECT * FROM {table} WHERE registry_search_grams({column}) @> %s::text[] "  # noqa: S608
+        f"SELECT * FROM {table} WHERE registry_search_grams({column}, registered_on) @> %s::text[] "  # noqa: S608
         f"AND {column} LIKE %s {after_condition} ORDER BY registered_on DESC, id DESC LIMIT %s"
     )
+    grams = query_grams(query)
     # Fewer than a page among the newest records, so the match is rare: read its rows from the gram index (a
-    # bitmap scan) and sort them. The planner is told so, since its estimate for several common grams can be
-    # far off, and a walk or scan that computes the grams of every row would take seconds.
-    # The settings are put back afterwards: inside an outer transaction they would otherwise outlive this one.
+    # bitmap scan) a year at a time, newest first, until the page is full. The planner is told so, since its
+    # estimate for several common grams can be far off, and a walk or scan that computes the grams of every row
+    # would take seconds. The settings are put back afterwards: inside an outer transaction they would otherwise
+    # outlive this one.
     with transaction.atomic(using=alias), connection.cursor() as cursor:
-        cursor.execute(PLANNER_SETTINGS_FOR_THE_INDEX)
-        saved = cursor.fetchone()
-        results = list(manager.raw(indexed, [query_grams(query), pattern, *after_params, limit]))
-        cursor.execute(
-            "SELECT set_config('enable_seqscan', %s, true), set_config('enable_indexscan', %s, true), "
-            "set_config('max_parallel_workers_per_gather', %s, true)",
-            saved[:3],
-        )
+        cursor.execute(PLANNER_SETTINGS_FOR_THE_INDEX.format(table=table))
+        row = cursor.fetchone()
+        saved, (oldest, newest_day) = row[:4], row[4:6]
+        if after is not None and newest_day is not None:
+            newest_day = min(newest_day, after_date)
+        years = range(newest_day.year, oldest.year - 1, -1) if oldest is not None else range(0)
+        frequencies, floor = _gram_frequencies(cursor, alias=alias, index=GRAM_INDEXES[scope])
+        results = []
+        for year in years:
+            keys = _grams_to_ask(grams, year=year, frequencies=frequencies, floor=floor)
+            results += manager.raw(indexed, [keys, pattern, *after_params, limit - len(results)])
+            if len(results) == limit:
+                break
+        cursor.execute(PLANNER_SETTINGS_RESTORE, saved)
     return results
 
 

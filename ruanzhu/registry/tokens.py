@@ -5,13 +5,15 @@ alike. A query of one or two characters is then exactly one token, and a longer 
 that hold all of its bigrams (followed by a substring check), so the search returns what a full scan would.
 No dictionary or word segmentation is involved, so no substring is ever missed.
 
-That table serves SQLite. On PostgreSQL a GIN index over registry_search_grams(text) (migration 0005) takes its
-place: every substring of one to three characters of each line is a gram, so a query of up to three characters
-is one gram and a longer one is found among the rows that hold all of its trigrams. Posting lists in a GIN index
-are compressed, which keeps it a fraction of the size of the records.
+That table serves SQLite. On PostgreSQL a GIN index over registry_search_grams(text, registered_on) (migration
+0005) takes its place: every substring of one to three characters of each line is a gram, so a query of up to
+three characters is one gram and a longer one is found among the rows that hold all of its trigrams. Each gram is
+keyed by the record's year of registration, so that the newest matches can be read a year at a time. Posting
+lists in a GIN index are compressed, which keeps it a fraction of the size of the records.
 """
 
 import unicodedata
+from collections.abc import Iterable
 
 # Longest accepted query, in characters (after normalisation).
 QUERY_MAX_LENGTH = 50
@@ -57,6 +59,11 @@ def text_grams(text: str) -> set[str]:
         for width in range(1, GRAM_MAX_LENGTH + 1)
         for index in range(len(line) - width + 1)
     }
+
+
+def year_grams(year: int, grams: Iterable[str]) -> list[str]:
+    """Return grams as the index keys them for the records of one year (registry_search_grams)."""
+    return [f"{year}\n{gram}" for gram in grams]
 
 
 def query_grams(query: str) -> list[str]:

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ruanzhu.core.dbrouter import replica_view
+from ruanzhu.portal import links
+from ruanzhu.portal.links import reversed_once
 from ruanzhu.registry.forms import SearchForm
 from ruanzhu.registry.selectors import (
     InvalidQuery,
@@ -41,6 +43,13 @@ def search(request):
             context["error"] = _("无法识别的查询，请修改后重试。")
         return render(request, "registry/search.html", context, status=400)
     context["first_page"] = bool(not data["after"])
+    # Each row's link reversed once for the page, and its dates formatted here as the date filter would.
+    record_url = reversed_once("registry:record", links.REGISTRATION_NUMBER)
+    for registration in context["page"].results:
+        registration.record_url = record_url(registration.registration_number)
+        published = registration.first_publication_date
+        registration.first_published = published.strftime("%Y-%m-%d") if published else ""
+        registration.registered = registration.registered_on.strftime("%Y-%m-%d")
     return render(request, "registry/search.html", context)
 
 
