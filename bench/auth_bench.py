@@ -67,7 +67,7 @@ def server_environment(args: argparse.Namespace, data_dir: str) -> dict[str, str
     env = dict(os.environ)
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SETTINGS_MODULE": args.settings,
             "DATABASE_URL": args.database_url,
             "REDIS_URL": args.redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "1",
@@ -779,6 +779,16 @@ def print_report(args, server: Server, argon2: dict, setup: dict, results: list[
             f"{used['client']:>4.2f} {used['irq']:>4.2f} {used['other']:>5.2f}"
         )
     print("-" * 100)
+    for result in results:
+        if result.ok:
+            per_op = {
+                key: result.cores_used[key] * result.seconds / result.ok * 1000
+                for key in ("gunicorn", "database", "client", "irq")
+            }
+            print(
+                f"CPU ms per {result.scenario:<6}: gunicorn {per_op['gunicorn']:.1f}, PostgreSQL+Redis "
+                f"{per_op['database']:.1f}, client {per_op['client']:.1f}, irq {per_op['irq']:.1f}"
+            )
     print("login : successful logins/s; latency of the login POST (non-302 answers count as errors)")
     print("signup: completed sign-ups/s; p50/p95 of the register POST, 'flow' = the whole sign-up")
     print("        (GET terms, accept, send code, read the code from the outbox, register)")
@@ -790,6 +800,10 @@ def print_report(args, server: Server, argon2: dict, setup: dict, results: list[
     )
     print("name@N: paced to an offered N iterations/s in all (--rate), else as fast as answered")
     print("CPU/op = gunicorn CPU milliseconds per counted operation (robust to other load on the machine)")
+    print(
+        "CPU ms per op: the same for each group; PostgreSQL+Redis counts every such process on the machine, "
+        "other users' too"
+    )
     print(
         f"cores = CPU cores busy on average during the window (of {cores}): all, gunicorn, PostgreSQL+Redis, "
         "client, irq+softirq (loopback TCP), other (processes outside the benchmark)"
@@ -860,6 +874,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument(
         "--redis-url", default=DEFAULT_REDIS_URL, help="Redis database for cache and sessions (flushed)"
+    )
+    parser.add_argument(
+        "--settings",
+        default="config.settings",
+        help="settings module of the server and the setup (one that imports config.settings and changes a setting "
+        "under trial, on PYTHONPATH)",
     )
     parser.add_argument("--users", type=int, default=3000, help="accounts for the login and page scenarios")
     parser.add_argument(

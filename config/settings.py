@@ -230,10 +230,9 @@ LOGIN_REDIRECT_URL = "filings:catalog"
 LOGOUT_REDIRECT_URL = "home"
 
 # Sessions: 30 minutes idle and 12 hours from login at the most, both enforced on the server
-# (accounts.middleware.SessionLifetimeMiddleware); the cookie itself lives for the absolute limit.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
-)
+# (accounts.middleware.SessionLifetimeMiddleware); the cookie itself lives for the absolute limit. Django's
+# database engines, with a login that writes the session once (ruanzhu.accounts.sessions).
+SESSION_ENGINE = "ruanzhu.accounts.sessions.cached_db" if REDIS_URL else "ruanzhu.accounts.sessions.db"
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 SESSION_TOUCH_SECONDS = 60

@@ -6,6 +6,7 @@
 #   chromium, chromium-driver   the real browser for end-to-end tests (only with --browser)
 #   nginx               the reverse proxy of the loopback production topology (only with --topology)
 #   wrk                 the HTTP load generator of bench/pages_bench.py (only with --bench)
+#   build-essential, python3-dev, libffi-dev   to build Argon2 for the machine's CPU (only with --native)
 set -euo pipefail
 
 packages=(fonts-wqy-microhei gettext poppler-utils)
@@ -13,6 +14,7 @@ case "${1:-}" in
   --browser) packages+=(chromium chromium-driver) ;;
   --topology) packages+=(nginx) ;;
   --bench) packages+=(wrk) ;;
+  --native) packages+=(build-essential python3-dev libffi-dev) ;;
 esac
 
 missing=()

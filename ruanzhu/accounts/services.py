@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from ruanzhu.accounts.models import User
-from ruanzhu.accounts.selectors import user_find_by_phone
+from ruanzhu.accounts.selectors import user_find_by_phone, users_matching_ignoring_case
 from ruanzhu.accounts.throttle import login_throttle_clear
 from ruanzhu.core.phones import phone_index
 from ruanzhu.notifications.messages import Text
@@ -42,9 +42,9 @@ PHONE_CHANGE_NOTICE = gettext_lazy(
 
 def _taken_errors(*, username: str, email: str, phone: str) -> dict[str, str]:
     errors = {}
-    if User.objects.filter(username__iexact=username).exists():
+    if users_matching_ignoring_case("username", username).exists():
         errors["username"] = USERNAME_TAKEN
-    if User.objects.filter(email__iexact=email).exists():
+    if users_matching_ignoring_case("email", email).exists():
         errors["email"] = EMAIL_TAKEN
     if User.objects.filter(phone_index=phone_index(phone)).exists():
         errors["phone"] = PHONE_TAKEN
