@@ -50,7 +50,8 @@ BARE = "bare"
 
 def environment(args) -> dict[str, str]:
     """Return the environment of the portal under test (and of this process's set-up)."""
-    data_dir = Path(tempfile.gettempdir()) / "ruanzhu-pages-bench"
+    # Named after the database, so that runs on different databases do not share (and wipe) one data directory.
+    data_dir = Path(tempfile.gettempdir()) / args.database.replace("_", "-")
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -132,7 +132,8 @@ def queue_page(
         for branch in _branches(tab)
     ]
     page = keyset_page(parts, QUEUE_ORDER, after=after, before=before, size=size)
-    prefetch_related_objects(page.rows, "parties")
+    # The queue shows the parties' names only: their ID numbers are not decrypted for it.
+    prefetch_related_objects(page.rows, Prefetch("parties", FilingParty.objects.only("id", "filing", "name")))
     return page
 
 

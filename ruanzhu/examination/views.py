@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -30,9 +31,25 @@ from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.selectors import mandate_letter_of
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
 from ruanzhu.filings.states import Status
+from ruanzhu.portal import links
+from ruanzhu.portal.links import reversed_once
 
 # Claims and decisions on a filing, each returning to its examination page.
 REVIEW = ReviewActions(fetch=filing_for_examiner, page="examination:detail")
+
+
+# The filter form's widgets as HTML when the queue is not filtered (its usual look), rendered once per language.
+_UNFILTERED_WIDGETS: dict[str, dict[str, str]] = {}
+
+
+def _filter_widgets(form: QueueFilterForm) -> dict:
+    """Return the filter form's widgets by field name, as ``{{ form.<name> }}`` renders them."""
+    if any(name in form.data for name in form.fields):
+        return {name: form[name] for name in form.fields}
+    language = get_language()
+    if language not in _UNFILTERED_WIDGETS:
+        _UNFILTERED_WIDGETS[language] = {name: str(form[name]) for name in form.fields}
+    return _UNFILTERED_WIDGETS[language]
 
 
 @staff_required(EXAMINE_PERMISSION)
@@ -50,6 +67,16 @@ def queue(request):
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )
+    # Each row's status as staff see it, worked out once for each status (and claimed or not) of the page.
+    labels = {}
+    for filing in page.rows:
+        shown = (filing.status, bool(filing.claimed_by_id))
+        if shown not in labels:
+            labels[shown] = filing.status_label
+        filing.shown_status = labels[shown]
+    detail_url = reversed_once("examination:detail", links.ID)
+    for filing in page.rows:
+        filing.detail_url = detail_url(filing.pk)
     query = request.GET.copy()
     for name in ("after", "before", "tab"):
         query.pop(name, None)
@@ -61,6 +88,7 @@ def queue(request):
             "tab": tab,
             "tabs": TABS,
             "form": form,
+            "widgets": _filter_widgets(form),
             "filter_query": query.urlencode(),
             "overdue_days": ACCEPTANCE_OVERDUE_DAYS,
         },

@@ -196,8 +196,10 @@ def detail(request, pk: int):
         request.user, pk=pk, purpose=Purpose.VIEW, also=(Purpose.EDIT, Purpose.MANDATE_LETTER)
     )
     editor = may(request.user, filing, Purpose.EDIT)
+    labels = dict(Status.choices)
     context = {
         "filing": filing,
+        "title": filing.title or filing.get_service_display(),
         "agent_block": filing.agent_block if filing.agent_id else None,
         # The signed 委托书 is between the agent and its client: co-owners do not get it.
         "mandate_letter": mandate_letter_of(filing)
@@ -214,7 +216,7 @@ def detail(request, pk: int):
         "events": [
             {
                 "at": event.created_at,
-                "label": dict(Status.choices).get(event.to_status, event.to_status),
+                "label": labels.get(event.to_status, event.to_status),
                 "note": event.note,
             }
             for event in filing.events.order_by("created_at", "id")

@@ -2,10 +2,9 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,8 +13,14 @@ from ruanzhu.filings.access import clients_of, is_agent
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.definitions.base import form_initial
 from ruanzhu.filings.forms import FilerRoleForm, OwnerAddForm
-from ruanzhu.filings.models import FilingParty, PartyRole
-from ruanzhu.filings.selectors import Purpose, filing_for, invitations_for, my_filings_page
+from ruanzhu.filings.models import PartyRole
+from ruanzhu.filings.selectors import (
+    Purpose,
+    awaiting_my_confirmation,
+    filing_for,
+    invitations_waiting,
+    my_filings_page,
+)
 from ruanzhu.filings.services.agency import filing_create_for_client
 from ruanzhu.filings.services.drafts import filing_create, filing_delete_draft, filing_save_step
 from ruanzhu.filings.services.parties import owner_add, owner_remove
@@ -29,6 +34,8 @@ from ruanzhu.filings.views.common import (
     step_url,
 )
 from ruanzhu.filings.views.issue import confirm_page
+from ruanzhu.portal import links
+from ruanzhu.portal.links import reversed_once
 
 
 def _fields(step, form):
@@ -176,35 +183,33 @@ def mine(request):
         request.user, after=request.GET.get("after", ""), before=request.GET.get("before", "")
     )
     filings = page.rows
-    awaiting_me = set()
-    if any(filing.status == Status.AWAITING_CODES for filing in filings):
-        awaiting_me = set(
-            FilingParty.objects.filter(
-                account=request.user,
-                filing__in=[filing.pk for filing in filings],
-                filing__status=Status.AWAITING_CODES,
-            )
-            # Confirmations of the current version only (a version the filing went back to counts anew).
-            .exclude(confirmations__version__number=F("filing__form_version"))
-            .values_list("filing_id", flat=True)
-        )
+    awaiting_me = awaiting_my_confirmation(request.user, filings)
     labels = dict(Status.choices)
-    rows = [
-        {
-            "filing": filing,
-            "detail_url": reverse("filings:detail", args=[filing.pk]),
-            "status_label": labels[filing.status],
-            "resume": _resume_slug(filing),
-            "editable": filing.is_editable and filing.may_edit,
-            "deletable": filing.status == Status.DRAFT and not filing.flow_number and filing.may_edit,
-            "awaiting_me": filing.pk in awaiting_me,
-        }
-        for filing in filings
-    ]
+    # Each link reversed once for the whole list, and the time formatted here as the template's date filter would.
+    detail_url = reversed_once("filings:detail", links.ID)
+    edit_url = reversed_once("filings:step", links.ID, links.SLUG)
+    delete_url = reversed_once("filings:delete", links.ID)
+    rows = []
+    for filing in filings:
+        editable = filing.is_editable and filing.may_edit
+        deletable = filing.status == Status.DRAFT and not filing.flow_number and filing.may_edit
+        rows.append(
+            {
+                "filing": filing,
+                "detail_url": detail_url(filing.pk),
+                "edit_url": edit_url(filing.pk, _resume_slug(filing)) if editable else "",
+                "delete_url": delete_url(filing.pk) if deletable else "",
+                "updated": timezone.localtime(filing.updated_at).strftime("%Y-%m-%d %H:%M"),
+                "status_label": labels[filing.status],
+                "editable": editable,
+                "deletable": deletable,
+                "awaiting_me": filing.pk in awaiting_me,
+            }
+        )
     return render(
         request,
         "filings/mine.html",
-        {"rows": rows, "page": page, "invitations": invitations_for(request.user).count()},
+        {"rows": rows, "page": page, "invitations": invitations_waiting(request.user)},
     )
 
 
