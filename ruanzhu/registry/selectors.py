@@ -14,7 +14,14 @@ from ruanzhu.registry.models import (
     RegistrationOwner,
     RegistrationSearchToken,
 )
-from ruanzhu.registry.tokens import QUERY_MAX_LENGTH, normalize, query_grams, query_tokens, year_grams
+from ruanzhu.registry.tokens import (
+    GRAM_MAX_LENGTH,
+    QUERY_MAX_LENGTH,
+    normalize,
+    query_grams,
+    query_tokens,
+    year_grams,
+)
 
 PAGE_SIZE = 20
 PAGE_SIZE_MAX = 50
@@ -139,14 +146,24 @@ def _gram_frequencies(cursor, *, alias: str, index: str) -> tuple[dict[str, floa
 
 
 def _grams_to_ask(grams: list[str], *, year: int, frequencies: dict[str, float], floor: float) -> list[str]:
-    keys = sorted(year_grams(year, grams), key=lambda key: frequencies.get(key, floor))
-    asked, share = [], 1.0
-    for key in keys:
-        asked.append(key)
-        share *= frequencies.get(key, floor)
-        if share <= GRAM_SHARE_ENOUGH:
-            break
-    return asked
+    """Return the keys to ask for a query's grams (in query order) in one year: the rarest first, and first those
+    that do not overlap one already asked (neighbouring trigrams share two characters, so they mostly hold the
+    same records and rule out little more than one of them)."""
+    keys = year_grams(year, grams)
+    order = sorted(range(len(keys)), key=lambda index: frequencies.get(keys[index], floor))
+    asked: list[int] = []
+    share = 1.0
+    for apart_only in (True, False):
+        for index in order:
+            if index in asked or (
+                apart_only and any(abs(index - other) < GRAM_MAX_LENGTH for other in asked)
+            ):
+                continue
+            asked.append(index)
+            share *= frequencies.get(keys[index], floor)
+            if share <= GRAM_SHARE_ENOUGH:
+                return [keys[index] for index in asked]
+    return [keys[index] for index in asked]
 
 
 def _like_pattern(query: str) -> str:
