@@ -12,6 +12,7 @@ from tests.factories import (
     VerificationFactory,
     deposit_pdfs,
 )
+from tests.migrating import migrate_to_latest
 from tests.s3server import S3Bucket, S3Server
 
 
@@ -229,3 +230,11 @@ def data_officer(db):
     )
     # Permissions are cached on the instance: fetch it again so the grant is seen.
     return User.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def latest_migrations_after():
+    """Migrate every app forward again afterwards: a data migration's test goes back, which unapplies what depends
+    on the target too (later migrations of the app, and the apps built on it), and the tests after it need them."""
+    yield
+    migrate_to_latest()

@@ -124,10 +124,17 @@ def keyset_page(
     rows = [row for part in parts for row in keyset.seek(part, position, backwards=backwards)[: size + 1]]
     if len(parts) > 1:
         rows = keyset.sort(rows, backwards=backwards)
+    page = keyset_page_of_rows(rows, keyset, size=size, position=position, backwards=backwards)
+    # None: back at the start of the queue, so show a full first page.
+    return page if page is not None else keyset_page(parts, keyset, size=size)
+
+
+def keyset_page_of_rows(rows: list, keyset, *, size: int, position, backwards: bool) -> KeysetPage | None:
+    """Make the page of the rows read from a position (up to size + 1 of them, in the order read), with its
+    cursors; None when a page read backwards has reached the start, which is then shown as the first page."""
     more = len(rows) > size
     if backwards and not more:
-        # Back at the start of the queue: show a full first page.
-        return keyset_page(parts, keyset, size=size)
+        return None
     rows = rows[:size]
     if backwards:
         rows.reverse()

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ruanzhu.accounts.models import User
-from ruanzhu.core.pagination import Keyset, KeysetPage
+from ruanzhu.core.pagination import Keyset, KeysetPage, keyset_page_of_rows
 from ruanzhu.filings.access import (
     MandateNotInForce,
     Purpose,
@@ -206,21 +206,9 @@ def my_filings_page(
     if position is None:
         backwards = False
     rows = _my_filings_read(user, position, backwards=backwards, size=size)
-    more = len(rows) > size
-    if backwards and not more:
-        # Back at the start of the list: show a full first page.
-        return my_filings_page(user, size=size)
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
-    page = KeysetPage(rows=rows)
-    has_next = backwards or more
-    has_previous = more if backwards else position is not None
-    if rows and has_next:
-        page.next_cursor = MY_FILINGS_ORDER.encode(rows[-1])
-    if rows and has_previous:
-        page.previous_cursor = MY_FILINGS_ORDER.encode(rows[0])
-    return page
+    page = keyset_page_of_rows(rows, MY_FILINGS_ORDER, size=size, position=position, backwards=backwards)
+    # None: back at the start of the list, so show a full first page.
+    return page if page is not None else my_filings_page(user, size=size)
 
 
 def _awaiting_query(*, user: int, **filings):

@@ -3,32 +3,14 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from ruanzhu.filings.models import FormVersion
 from tests.factories import UserFactory
+from tests.migrating import migrate
 
 BEFORE = [("filings", "0006_form_versions")]
 AFTER = [("filings", "0007_form_version_token")]
 ISSUED_AT = datetime.datetime(2026, 11, 2, 9, 30, tzinfo=datetime.UTC)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_migrations_after():
-    """Migrate every app forward again afterwards: going back to BEFORE unapplied what depends on it too (later
-    filings migrations, and the apps built on filings), which the tests after this one need."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,28 +4,13 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from ruanzhu.registry.selectors import SearchField, registration_search
 from ruanzhu.registry.tokens import texts_tokens
+from tests.migrating import migrate
 
 BEFORE = [("registry", "0004_owners_of_record_from_json")]
 AFTER = [("registry", "0005_search_grams_on_postgresql")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_migrations_after():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def _tokens(apps) -> set[tuple[str, str]]:
