@@ -1,9 +1,12 @@
+import datetime
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
 from ruanzhu.accounts.models import User
 from ruanzhu.accounts.roles import EXAMINERS, IDENTITY_REVIEWERS
+from ruanzhu.registry.services import registration_create
 from tests.factories import (
     PASSWORD,
     AgentProfileFactory,
@@ -11,6 +14,7 @@ from tests.factories import (
     UserFactory,
     VerificationFactory,
     deposit_pdfs,
+    owner_of,
 )
 from tests.migrating import migrate_to_latest
 from tests.s3server import S3Bucket, S3Server
@@ -238,3 +242,16 @@ def latest_migrations_after():
     on the target too (later migrations of the app, and the apps built on it), and the tests after it need them."""
     yield
     migrate_to_latest()
+
+
+@pytest.fixture
+def work(verified_alice):
+    """alice's registered work: she is its owner of record by her verified identity (R21 and R41 act on it)."""
+    return registration_create(
+        service="R11",
+        software_name="智慧园区管理平台",
+        version="V1.0",
+        owners=[owner_of(verified_alice)],
+        completion_date=datetime.date(2026, 1, 10),
+        registered_on=datetime.date(2026, 2, 1),
+    )

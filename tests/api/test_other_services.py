@@ -6,27 +6,11 @@ Both name a registered work; only its owners of record, by their verified identi
 stranger whose verified name is the owner's name is refused as on the page, and nothing is created.
 """
 
-import datetime
-
 import pytest
 
 from ruanzhu.filings.models import Filing
-from ruanzhu.registry.services import registration_create
 from tests.api.conftest import problem
-from tests.factories import VerificationFactory, owner_of
-
-
-@pytest.fixture
-def work(verified_alice):
-    """alice's registered work: she is its owner of record by her verified identity."""
-    return registration_create(
-        service="R11",
-        software_name="智慧园区管理平台",
-        version="V1.0",
-        owners=[owner_of(verified_alice)],
-        completion_date=datetime.date(2026, 1, 10),
-        registered_on=datetime.date(2026, 2, 1),
-    )
+from tests.factories import VerificationFactory
 
 
 def contract(number: str) -> dict:

@@ -1,6 +1,5 @@
 """R21 — 计算机软件著作权转让或专有许可合同登记申请: its rules, its parties' codes, and what approval records."""
 
-import datetime
 import io
 
 import pytest
@@ -20,8 +19,7 @@ from ruanzhu.filings.services.issue import completeness_problems, form_request_c
 from ruanzhu.filings.services.parties import owner_add
 from ruanzhu.filings.states import Status
 from ruanzhu.registry.models import RegistrationChange
-from ruanzhu.registry.services import registration_create
-from tests.factories import invitation_accept_as, owner_of
+from tests.factories import invitation_accept_as
 from tests.filings.registered import (
     confirm_with_codes_and_submit,
     examine_and_register,
@@ -41,19 +39,6 @@ def _storage(settings, tmp_path):
         },
     }
     settings.DATA_DIR = tmp_path
-
-
-@pytest.fixture
-def work(verified_alice):
-    """alice's registered work: she is its owner of record by her verified identity."""
-    return registration_create(
-        service="R11",
-        software_name="智慧园区管理平台",
-        version="V1.0",
-        owners=[owner_of(verified_alice)],
-        completion_date=datetime.date(2026, 1, 10),
-        registered_on=datetime.date(2026, 2, 1),
-    )
 
 
 def contract(number: str, **overrides) -> dict:
