@@ -6,8 +6,14 @@ For each check: TP (a bad photo flagged), FP (a good photo flagged), FN, TN; the
 with any flag, the share of faces and portraits found, and the time of check_photo per 12-megapixel photo,
 JPEG decode included (p50/p95).
 
-Run: .venv/bin/python bench/photo_eval.py [--detector NAME|all] [--scale 1.0] [--seed 2026]
-Detectors: shipped (what quality.py does now), haar-baseline (the former Haar setup), haar-tuned,
+The faces (--people): "others" (the default) are four people the checks were not tuned on, real public-domain
+portraits that bench/public_faces.py takes from PyPI packages (Grace Hopper, Barack Obama twice, Joe Biden);
+"astronaut" is the one face the installed packages ship, on which they were tuned; "all" is both.
+
+Run: .venv/bin/python bench/photo_eval.py [--people others|astronaut|all] [--detector NAME|all] [--scale 1.0]
+     [--seed 2026]
+Detectors: shipped (what quality.py does now), haar-coarse-only (the search before the independent faces: no
+finer second pass, no size cap on the front), haar-baseline (the Haar setup before that), haar-tuned,
 dlib-hog (dlib's HOG detector; needs dlib, e.g. dlib-bin).
 """
 
@@ -34,6 +40,7 @@ django.setup()
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+import public_faces  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from ruanzhu.identity.images import quality  # noqa: E402
@@ -44,15 +51,15 @@ CHECKS = ("too_small", "blurred", "glare", "face")
 TWELVE_MP = 11_500_000
 
 
-def build_set(folder: Path, seed: int, scale: float) -> list[dict]:
-    """Compose the set into folder once; return its index (name, slot, kind, flags, file, pixels)."""
+def build_set(folder: Path, seed: int, scale: float, people: list[photo_set.Person]) -> list[dict]:
+    """Compose the set into folder once; return its index (name, slot, kind, flags, person, file, pixels)."""
     index_path = folder / "index.json"
     if index_path.exists():
         return json.loads(index_path.read_text())
     folder.mkdir(parents=True, exist_ok=True)
     index = []
     started = time.perf_counter()
-    for sample in photo_set.samples(seed=seed, scale=scale):
+    for sample in photo_set.samples(seed=seed, scale=scale, people=people):
         path = folder / f"{sample.name}.jpg"
         path.write_bytes(fx.jpeg_bytes(sample.image, quality=sample.quality))
         index.append(
@@ -61,6 +68,7 @@ def build_set(folder: Path, seed: int, scale: float) -> list[dict]:
                 "slot": sample.slot,
                 "kind": sample.kind,
                 "flags": sorted(sample.flags),
+                "person": sample.person,
                 "file": path.name,
                 "pixels": sample.image.width * sample.image.height,
             }
@@ -73,7 +81,7 @@ def build_set(folder: Path, seed: int, scale: float) -> list[dict]:
 # The candidates. Each returns the faces at least min_share of the short side wide on the working copy.
 
 
-def haar_baseline(grey: np.ndarray, min_share: float) -> list:
+def haar_baseline(grey: np.ndarray, min_share: float, max_share: float = 1.0) -> list:
     """The Haar setup before the evaluation: one cascade, upright only, a copy of at most 640 pixels."""
     height, width = grey.shape
     long_side = min(640, round(36 / min_share * max(width, height) / min(width, height)))
@@ -107,7 +115,7 @@ def _turned_tries(small: np.ndarray, angles, detect) -> list:
     return found
 
 
-def haar_tuned(grey: np.ndarray, min_share: float) -> list:
+def haar_tuned(grey: np.ndarray, min_share: float, max_share: float = 1.0) -> list:
     """Haar, default then alt2 cascade, contrast-limited equalisation, upright then turned by ±12°."""
     height, width = grey.shape
     long_side = min(800, round(30 / min_share * max(width, height) / min(width, height)))
@@ -128,7 +136,7 @@ def haar_tuned(grey: np.ndarray, min_share: float) -> list:
     return _turned_tries(small, (0, 12, -12), detect)
 
 
-def dlib_hog(grey: np.ndarray, min_share: float) -> list:
+def dlib_hog(grey: np.ndarray, min_share: float, max_share: float = 1.0) -> list:
     """dlib's HOG frontal detector (its five filters include faces turned in the picture's plane)."""
     import dlib
 
@@ -141,8 +149,29 @@ def dlib_hog(grey: np.ndarray, min_share: float) -> list:
     return [box for box in detector(small, 0) if box.width() >= 0.8 * minimum]
 
 
+def haar_coarse_only(grey: np.ndarray, min_share: float, max_share: float = 1.0) -> list:
+    """The search before the independent faces: one step of 1.2 between window sizes, no size cap."""
+    height, width = grey.shape
+    aspect = max(width, height) / min(width, height)
+    coarse_share = max(min_share, quality.COARSE_FACE_SHARE)
+    small = quality._shrink(grey, round(quality.MIN_FACE_PIXELS / coarse_share * aspect))
+    minimum = max(24, round(min(small.shape) * coarse_share))
+    for angle in (0, quality.TURN_DEGREES, -quality.TURN_DEGREES):
+        faces = quality._detect(quality._turned(small, angle), minimum)
+        if len(faces):
+            return list(faces)
+    if min_share >= coarse_share:
+        return []
+    small = quality._shrink(
+        grey, min(quality.FACE_LONG_SIDE, round(quality.MIN_FACE_PIXELS / min_share * aspect))
+    )
+    minimum = max(24, round(min(small.shape) * min_share))
+    return list(quality._detect(small, minimum, maximum=round(min(small.shape) * coarse_share * 1.2)))
+
+
 DETECTORS = {
     "shipped": None,
+    "haar-coarse-only": haar_coarse_only,
     "haar-baseline": haar_baseline,
     "haar-tuned": haar_tuned,
     "dlib-hog": dlib_hog,
@@ -162,6 +191,7 @@ def evaluate(index: list[dict], folder: Path, detector: str) -> None:
 def run(index: list[dict], folder: Path, detector: str) -> None:
     table = {check: {"TP": 0, "FP": 0, "FN": 0, "TN": 0} for check in CHECKS}
     clean = clean_flagged = faces = faces_found = 0
+    per_person: dict[str, list[int]] = {}  # person: [clean photos, flagged, faces looked for, found]
     times, cpu_times, reference, misses = [], [], [], []
     quality.check_photo((folder / index[0]["file"]).read_bytes(), slot="handheld")  # loads the detector
     for item in index:
@@ -187,9 +217,14 @@ def run(index: list[dict], folder: Path, detector: str) -> None:
         if item["kind"] == "clean":
             clean += 1
             clean_flagged += bool(failed - {"duplicate"})
+            counts = per_person.setdefault(item.get("person") or "(back)", [0, 0, 0, 0])
+            counts[0] += 1
+            counts[1] += bool(failed - {"duplicate"})
             if item["slot"] != "back":
                 faces += 1
                 faces_found += "face" not in failed
+                counts[2] += 1
+                counts[3] += "face" not in failed
         if item["kind"] not in ("clean", "no_face"):
             failed.discard("face")  # a blur or a reflection may hide the face: not judged there
         if failed != expected:
@@ -210,6 +245,11 @@ def run(index: list[dict], folder: Path, detector: str) -> None:
         f"clean photos flagged: {clean_flagged}/{clean} = {100 * clean_flagged / clean:.1f} % (target ≤2 %); "
         f"faces and portraits found: {faces_found}/{faces} = {100 * faces_found / faces:.1f} % (target ≥99 %)"
     )
+    for person, (photos, flagged, looked, found) in sorted(per_person.items()):
+        print(
+            f"  {person:14s} clean photos flagged {flagged}/{photos}"
+            + (f", faces and portraits found {found}/{looked}" if looked else "")
+        )
     if times:
         print(
             f"check_photo per 12-MP photo, JPEG decode included: p50 {statistics.median(times):.1f} ms, "
@@ -235,12 +275,21 @@ def main() -> None:
     parser.add_argument("--detector", default="shipped", choices=[*DETECTORS, "all"])
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies the number of photos")
+    parser.add_argument("--people", default="others", choices=["others", "astronaut", "all"])
     parser.add_argument("--cache", default="/tmp/ruanzhu-photo-eval", help="folder for the composed photos")
     options = parser.parse_args()
-    source = hashlib.sha256(Path(photo_set.__file__).read_bytes()).hexdigest()[:12]
-    folder = Path(options.cache) / f"seed{options.seed}-x{options.scale:g}-{source}"
-    index = build_set(folder, options.seed, options.scale)
-    print(f"{len(index)} photos from seed {options.seed} in {folder}")
+    cache = Path(options.cache)
+    people = {
+        "others": lambda: public_faces.fetch(cache),
+        "astronaut": lambda: [photo_set.ASTRONAUT],
+        "all": lambda: public_faces.everyone(cache),
+    }[options.people]()
+    source = hashlib.sha256(
+        Path(photo_set.__file__).read_bytes() + Path(public_faces.__file__).read_bytes()
+    ).hexdigest()[:12]
+    folder = cache / f"seed{options.seed}-x{options.scale:g}-{options.people}-{source}"
+    index = build_set(folder, options.seed, options.scale, people)
+    print(f"{len(index)} photos from seed {options.seed} of {', '.join(p.name for p in people)} in {folder}")
     for name in DETECTORS if options.detector == "all" else [options.detector]:
         try:
             evaluate(index, folder, name)

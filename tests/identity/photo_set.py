@@ -1,7 +1,8 @@
 """A labelled set of ID-like photos, composed deterministically from a seed, to measure the quality checks.
 
-Only one frontal face in the public domain ships with the installed packages: scikit-image's astronaut
-(Eileen Collins, NASA). Every face of the set is that one person, varied: mirrored, cropped and scaled
+The faces are real portraits in the public domain (Person). The installed packages ship one: scikit-image's
+astronaut (Eileen Collins, NASA), which the tests use. bench/photo_eval.py adds others it takes from PyPI
+packages (bench/public_faces.py) and takes the people in turn. Every face is varied: mirrored, cropped and scaled
 differently, with a plain ID-photo background or the original one, in colour or grey, washed out like a print,
 under the card's security lines, tilted by up to 15°. The cards fill 20 %–80 % of the frame's area (less where
 a card so large and turned would not fit: a clean photo shows the whole card), photographed
@@ -14,7 +15,7 @@ Each Sample says which checks must fail on it (flags); every other check must pa
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -30,6 +31,18 @@ PLAIN_BACKGROUNDS = [(250, 250, 250), (235, 240, 245), (67, 142, 219), (200, 40,
 FACE_CHECK = {"front": "no_portrait", "handheld": "no_face"}
 
 
+@dataclass(frozen=True)
+class Person:
+    """A portrait and where its face is: (x, y, width, height) of a square box around the face."""
+
+    name: str
+    picture: Callable[[], Image.Image]
+    face: tuple[int, int, int, int]
+
+
+ASTRONAUT = Person("astronaut", fx.astronaut, ASTRONAUT_FACE)
+
+
 @dataclass
 class Sample:
     name: str
@@ -38,6 +51,7 @@ class Sample:
     image: Image.Image
     quality: int
     flags: set[str] = field(default_factory=set)
+    person: str = ""
 
 
 def backdrop(size: tuple[int, int], rng: np.random.Generator, *, low: int, high: int) -> Image.Image:
@@ -52,10 +66,10 @@ def backdrop(size: tuple[int, int], rng: np.random.Generator, *, low: int, high:
     return Image.fromarray((shade + grain[:, :, None]).clip(0, 255).astype(np.uint8), "RGB")
 
 
-def face_variant(rng: np.random.Generator) -> Image.Image:
-    """Return an ID-portrait crop (26:32) of the astronaut, varied in framing, colour and print quality."""
-    source = fx.astronaut()
-    x, y, width, _height = ASTRONAUT_FACE
+def face_variant(rng: np.random.Generator, person: Person = ASTRONAUT) -> Image.Image:
+    """Return an ID-portrait crop (26:32) of the person, varied in framing, colour and print quality."""
+    source = person.picture()
+    x, y, width, _height = person.face
     centre_x = x + width / 2 + rng.uniform(-0.06, 0.06) * width
     centre_y = y + width / 2 + rng.uniform(-0.05, 0.05) * width
     if rng.random() < 0.5:  # a plain background as on an ID photo, kept around the head and the shoulders
@@ -66,9 +80,13 @@ def face_variant(rng: np.random.Generator) -> Image.Image:
         plain = Image.new("RGB", source.size, PLAIN_BACKGROUNDS[rng.integers(len(PLAIN_BACKGROUNDS))])
         source = Image.composite(source, plain, mask.filter(ImageFilter.GaussianBlur(6)))
     crop_width = width / rng.uniform(0.5, 0.68)
+    # Within the picture: a portrait has no empty margin (the astronaut's is always wide enough).
+    crop_width = min(crop_width, source.width, source.height * 26 / 32)
     crop_height = crop_width * 32 / 26
     top = centre_y - crop_height * rng.uniform(0.36, 0.45)
     left = centre_x - crop_width / 2
+    top = min(max(top, 0), source.height - crop_height)
+    left = min(max(left, 0), source.width - crop_width)
     face = source.crop((round(left), round(top), round(left + crop_width), round(top + crop_height)))
     if rng.random() < 0.5:
         face = ImageOps.mirror(face)
@@ -81,10 +99,12 @@ def face_variant(rng: np.random.Generator) -> Image.Image:
     return face
 
 
-def front_card(rng: np.random.Generator, *, with_portrait: bool = True) -> Image.Image:
+def front_card(
+    rng: np.random.Generator, *, with_portrait: bool = True, person: Person = ASTRONAUT
+) -> Image.Image:
     """Return a front side with a varied portrait (or, for a negative, an empty portrait box)."""
     if with_portrait:
-        card = fx.id_card_front(face_variant(rng), seed=int(rng.integers(1000)))
+        card = fx.id_card_front(face_variant(rng, person), seed=int(rng.integers(1000)))
     else:
         card = fx.id_card_front(Image.new("RGB", (250, 316), (228, 232, 238)), seed=int(rng.integers(1000)))
     if rng.random() < 0.5:  # the card's fine security lines run over the portrait too
@@ -136,28 +156,37 @@ def card_photo(card: Image.Image, rng: np.random.Generator, frame: tuple[int, in
     return lit(photo, rng)
 
 
-def handheld(rng: np.random.Generator, frame: tuple[int, int], *, with_face: bool = True) -> Image.Image:
+def handheld(
+    rng: np.random.Generator,
+    frame: tuple[int, int],
+    *,
+    with_face: bool = True,
+    person: Person = ASTRONAUT,
+) -> Image.Image:
     """Return the person holding the card beside the face; the face is 12 %–28 % of the short side."""
     width, height = frame
     photo = backdrop(frame, rng, low=120, high=220)
     face_share = rng.uniform(0.12, 0.28)
     face_pixels = face_share * min(width, height)
-    person = fx.astronaut()
-    face_centre_x = ASTRONAUT_FACE[0] + ASTRONAUT_FACE[2] / 2
+    box = person.face
+    picture = person.picture()
+    face_centre_x = box[0] + box[2] / 2
     if rng.random() < 0.5:
-        person = ImageOps.mirror(person)
-        face_centre_x = person.width - face_centre_x
-    person = ImageEnhance.Color(person).enhance(rng.uniform(0.6, 1.2))
-    scale = face_pixels / ASTRONAUT_FACE[2]
-    person = person.resize((round(512 * scale), round(512 * scale)), Image.Resampling.LANCZOS)
+        picture = ImageOps.mirror(picture)
+        face_centre_x = picture.width - face_centre_x
+    picture = ImageEnhance.Color(picture).enhance(rng.uniform(0.6, 1.2))
+    scale = face_pixels / box[2]
+    picture = picture.resize(
+        (round(picture.width * scale), round(picture.height * scale)), Image.Resampling.LANCZOS
+    )
     angle = rng.uniform(-15, 15)
     face_x = rng.uniform(0.3, 0.45) * width
     face_y = rng.uniform(0.2, 0.4) * height
     if with_face:
-        turned = _turned(person, angle)
+        turned = _turned(picture, angle)
         # The face's centre in the turned picture: the turn is about the picture's centre.
-        cx = face_centre_x * scale - person.width / 2
-        cy = (ASTRONAUT_FACE[1] + ASTRONAUT_FACE[3] / 2) * scale - person.height / 2
+        cx = face_centre_x * scale - picture.width / 2
+        cy = (box[1] + box[3] / 2) * scale - picture.height / 2
         radians = math.radians(angle)
         rx = cx * math.cos(radians) + cy * math.sin(radians)
         ry = -cx * math.sin(radians) + cy * math.cos(radians)
@@ -165,7 +194,7 @@ def handheld(rng: np.random.Generator, frame: tuple[int, int], *, with_face: boo
             turned, (round(face_x - rx - turned.width / 2), round(face_y - ry - turned.height / 2)), turned
         )
     # The card is held beside the face, on the side with more room, without covering it.
-    card = front_card(rng)
+    card = front_card(rng, person=person)
     room_left = face_x - 0.75 * face_pixels
     room_right = width - face_x - 0.75 * face_pixels
     side = 1 if room_right >= room_left else -1
@@ -200,8 +229,13 @@ def out_of_focus(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     return Image.fromarray(cv2.filter2D(np.asarray(image), -1, kernel))
 
 
-def samples(seed: int = 2026, scale: float = 1.0) -> Iterator[Sample]:
-    """Yield the labelled photos; scale multiplies every count (1.0: 100 clean photos, 80 negatives)."""
+def samples(
+    seed: int = 2026, scale: float = 1.0, people: Sequence[Person] = (ASTRONAUT,)
+) -> Iterator[Sample]:
+    """Yield the labelled photos; scale multiplies every count (1.0: 100 clean photos, 80 negatives).
+
+    The people take turns, photo by photo, so that each is in every kind about as often.
+    """
     rng = np.random.default_rng(seed)
     counts = {
         "front": round(50 * scale),
@@ -212,58 +246,73 @@ def samples(seed: int = 2026, scale: float = 1.0) -> Iterator[Sample]:
         "too_small": round(20 * scale),
         "no_face": round(20 * scale),
     }
+    turn = iter(range(10**9))
 
     def frame() -> tuple[int, int]:
         return FRAMES[0 if rng.random() < 0.4 else rng.integers(len(FRAMES))]
 
-    def clean(slot: str) -> Image.Image:
+    def clean(slot: str, person: Person) -> Image.Image:
         if slot == "front":
-            return card_photo(front_card(rng), rng, frame())
+            return card_photo(front_card(rng, person=person), rng, frame())
         if slot == "back":
             return card_photo(fx.id_card_back(), rng, frame())
-        return handheld(rng, frame())
+        return handheld(rng, frame(), person=person)
 
     def quality() -> int:
         return int(rng.integers(60, 96))
 
+    def sample(name: str, slot: str, kind: str, make, flags: set[str] = frozenset()) -> Sample:
+        person = people[next(turn) % len(people)]
+        image = make(person)
+        return Sample(name, slot, kind, image, quality(), set(flags), person.name if slot != "back" else "")
+
     for slot in ("front", "handheld", "back"):
         for index in range(counts[slot]):
-            yield Sample(f"{slot}-{index:03d}", slot, "clean", clean(slot), quality())
+            yield sample(f"{slot}-{index:03d}", slot, "clean", lambda person, slot=slot: clean(slot, person))
     slots = ("front", "handheld", "back")
     for index in range(counts["blurred"]):
         slot = slots[index % 3]
-        yield Sample(
+        yield sample(
             f"blurred-{slot}-{index:03d}",
             slot,
             "blurred",
-            out_of_focus(clean(slot), rng),
-            quality(),
+            lambda person, slot=slot: out_of_focus(clean(slot, person), rng),
             {"blurred"},
         )
     for index in range(counts["glare"]):
         slot = slots[index % 3]
-        yield Sample(
+        yield sample(
             f"glare-{slot}-{index:03d}",
             slot,
             "glare",
-            fx.with_glare(clean(slot), share=rng.uniform(0.02, 0.06)),
-            quality(),
+            lambda person, slot=slot: fx.with_glare(clean(slot, person), share=rng.uniform(0.02, 0.06)),
             {"glare"},
         )
-    for index in range(counts["too_small"]):
-        slot = slots[index % 3]
-        image = clean(slot)
-        short_side = int(rng.integers(320, 590))
-        factor = short_side / min(image.size)
-        small = image.resize(
+
+    def too_small(person: Person, slot: str) -> Image.Image:
+        image = clean(slot, person)
+        factor = int(rng.integers(320, 590)) / min(image.size)
+        return image.resize(
             (round(image.width * factor), round(image.height * factor)), Image.Resampling.LANCZOS
         )
-        yield Sample(f"too_small-{slot}-{index:03d}", slot, "too_small", small, quality(), {"too_small"})
+
+    for index in range(counts["too_small"]):
+        slot = slots[index % 3]
+        yield sample(
+            f"too_small-{slot}-{index:03d}",
+            slot,
+            "too_small",
+            lambda person, slot=slot: too_small(person, slot),
+            {"too_small"},
+        )
     for index in range(counts["no_face"]):
         if index % 3 == 0:  # the back photographed for the front
-            image, slot = card_photo(fx.id_card_back(), rng, frame()), "front"
+            slot, make = "front", lambda person: card_photo(fx.id_card_back(), rng, frame())
         elif index % 3 == 1:  # a front whose portrait is missing
-            image, slot = card_photo(front_card(rng, with_portrait=False), rng, frame()), "front"
+            slot, make = (
+                "front",
+                lambda person: card_photo(front_card(rng, with_portrait=False), rng, frame()),
+            )
         else:  # the card held up without the person
-            image, slot = handheld(rng, frame(), with_face=False), "handheld"
-        yield Sample(f"no_face-{slot}-{index:03d}", slot, "no_face", image, quality(), {FACE_CHECK[slot]})
+            slot, make = "handheld", lambda person: handheld(rng, frame(), with_face=False, person=person)
+        yield sample(f"no_face-{slot}-{index:03d}", slot, "no_face", make, {FACE_CHECK[slot]})

@@ -282,3 +282,36 @@ def test_head_tilted_by_15_degrees_and_more_is_found(angle):
     photo.paste(person, ((1600 - person.width) // 2, 1200 - person.height + 120), person)
 
     assert checks_of(photo, "handheld")["no_face"].passed
+
+
+def test_a_face_larger_than_any_card_portrait_is_not_the_front_portrait():
+    # A head filling the photo: the face is about half its short side, more than the portrait of a card that
+    # fills the photo (under 0.3). It is the face of a handheld photo, not the portrait of a front.
+    photo = fx.texture((1600, 1200), seed=2, base=(170, 175, 165), contrast=30)
+    head = fx.astronaut().crop((154, 38, 294, 208)).resize((988, 1200), Image.Resampling.LANCZOS)
+    photo.paste(head, (306, 0))
+
+    assert checks_of(photo, "handheld")["no_face"].passed
+    assert not checks_of(photo, "front")["no_portrait"].passed
+
+
+def test_finer_steps_are_tried_only_when_the_coarse_search_finds_nothing(monkeypatch, photos):
+    from ruanzhu.identity.images import quality
+
+    calls = []
+    detect = quality._detect
+
+    def recording(grey, minimum, maximum=0, **options):
+        calls.append((options.get("step", quality.FACE_SCALE_STEP), options.get("neighbours", 5)))
+        return detect(grey, minimum, maximum, **options)
+
+    monkeypatch.setattr(quality, "_detect", recording)
+    assert checks_of(photos["handheld"], "handheld")["no_face"].passed
+    assert calls == [(quality.FACE_SCALE_STEP, quality.MIN_NEIGHBOURS)]
+
+    calls.clear()
+    scene = fx.texture((1600, 1200), seed=5, base=(150, 150, 140), contrast=40)
+    assert not checks_of(scene, "handheld")["no_face"].passed
+    assert calls == [(quality.FACE_SCALE_STEP, quality.MIN_NEIGHBOURS)] * 3 + [
+        (quality.FINE_FACE_SCALE_STEP, quality.FINE_MIN_NEIGHBOURS)
+    ] * 3

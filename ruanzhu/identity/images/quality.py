@@ -27,6 +27,15 @@ FACE_LONG_SIDE = 640
 FACE_CASCADE = "haarcascade_frontalface_default.xml"
 MIN_FACE_PIXELS = 30  # the smallest accepted face on the detection copy; the cascade's window is 24 px
 FACE_SCALE_STEP = 1.2  # the cascade's window grows by this factor from one scale to the next
+# When the coarse search finds nothing, it is repeated with finer steps. Finer steps give every window more
+# neighbours at nearby scales, faces and face-like patterns alike, so more of them must agree there.
+FINE_FACE_SCALE_STEP = 1.1
+MIN_NEIGHBOURS = 5
+FINE_MIN_NEIGHBOURS = 7
+# On a 居民身份证 the portrait is 26 × 32 mm on a card 54 mm high, its face about 16 mm wide: even a card that
+# fills the photo shows a face under 0.3 of its short side. Larger "faces" on the front are the emblem and text
+# of a back, or not a card.
+MAX_PORTRAIT_SHARE = 0.4
 COARSE_FACE_SHARE = 0.10  # faces this large (of the short side) are looked for first, on a small copy
 # The frontal cascade finds faces tilted by up to about 10°: copies turned by this much cover 15° and more.
 TURN_DEGREES = 12
@@ -119,7 +128,11 @@ def check_photo(
     if slot == "handheld":
         checks.append(_check_face(copy, code="no_face", min_share=limits.min_face_share))
     elif slot == "front":
-        checks.append(_check_face(copy, code="no_portrait", min_share=limits.min_portrait_share))
+        checks.append(
+            _check_face(
+                copy, code="no_portrait", min_share=limits.min_portrait_share, max_share=MAX_PORTRAIT_SHARE
+            )
+        )
     checks.append(_check_duplicate(_dhash(copy.grey), other_hashes or {}, limits))
     return checks
 
@@ -246,9 +259,9 @@ def _face_cascade() -> cv2.CascadeClassifier:
     return cascade
 
 
-def _check_face(copy: _WorkingCopy, *, code: str, min_share: float) -> Check:
-    """Look for frontal faces at least min_share of the short side wide."""
-    faces = _find_faces(copy.grey, min_share)
+def _check_face(copy: _WorkingCopy, *, code: str, min_share: float, max_share: float = 1.0) -> Check:
+    """Look for frontal faces at least min_share and at most max_share of the short side wide."""
+    faces = _find_faces(copy.grey, min_share, max_share)
     passed = len(faces) > 0
     if code == "no_face":
         message = (
@@ -265,25 +278,31 @@ def _check_face(copy: _WorkingCopy, *, code: str, min_share: float) -> Check:
     return Check(code, passed, message, float(len(faces)), 1.0)
 
 
-def _find_faces(grey: np.ndarray, min_share: float) -> list[tuple[int, int, int, int]]:
-    """Return boxes (x, y, width, height, on grey) of faces at least min_share of the short side wide.
+def _find_faces(
+    grey: np.ndarray, min_share: float, max_share: float = 1.0
+) -> list[tuple[int, int, int, int]]:
+    """Return boxes (x, y, width, height, on grey) of faces min_share to max_share of the short side wide.
 
     The cascade's cost grows with the pixel count of the copy it searches, which must be large enough for the
     smallest accepted face to measure MIN_FACE_PIXELS. So faces of at least COARSE_FACE_SHARE (nearly every
     person on a handheld photo and every card portrait photographed as asked) are looked for first on a small
     copy, upright and then turned by ±TURN_DEGREES, which costs little there and finds heads and cards tilted
-    by up to 15°; only when none is found are the smaller faces looked for, upright, on a larger copy of at
-    most FACE_LONG_SIDE pixels. A face found on a turned copy is returned with its box on that copy, scaled.
+    by up to 15°; then, only when none is found, the same again with finer steps between the window's sizes
+    (a face between two coarse sizes, such as a head in a cap and glasses); only then are the smaller faces
+    looked for, upright, on a larger copy of at most FACE_LONG_SIDE pixels. A face found on a turned copy is
+    returned with its box on that copy, scaled.
     """
     height, width = grey.shape
     aspect = max(width, height) / min(width, height)
     coarse_share = max(min_share, COARSE_FACE_SHARE)
     small = _shrink(grey, round(MIN_FACE_PIXELS / coarse_share * aspect))
     minimum = max(24, round(min(small.shape) * coarse_share))
-    for angle in (0, TURN_DEGREES, -TURN_DEGREES):
-        faces = _detect(_turned(small, angle), minimum)
-        if len(faces):
-            return _scaled(faces, width / small.shape[1])
+    maximum = round(min(small.shape) * max_share) if max_share < 1 else 0
+    for step, neighbours in ((FACE_SCALE_STEP, MIN_NEIGHBOURS), (FINE_FACE_SCALE_STEP, FINE_MIN_NEIGHBOURS)):
+        for angle in (0, TURN_DEGREES, -TURN_DEGREES):
+            faces = _detect(_turned(small, angle), minimum, maximum, step=step, neighbours=neighbours)
+            if len(faces):
+                return _scaled(faces, width / small.shape[1])
     if min_share >= coarse_share:
         return []
     small = _shrink(grey, min(FACE_LONG_SIDE, round(MIN_FACE_PIXELS / min_share * aspect)))
@@ -292,13 +311,20 @@ def _find_faces(grey: np.ndarray, min_share: float) -> list[tuple[int, int, int,
     return _scaled(faces, width / small.shape[1])
 
 
-def _detect(grey: np.ndarray, minimum: int, maximum: int = 0) -> np.ndarray:
+def _detect(
+    grey: np.ndarray,
+    minimum: int,
+    maximum: int = 0,
+    *,
+    step: float = FACE_SCALE_STEP,
+    neighbours: int = MIN_NEIGHBOURS,
+) -> np.ndarray:
     # No histogram equalisation: the cascade normalises each window's contrast itself, and equalising
     # turned smooth blotches of a wall into false faces on the calibration photos.
     return _face_cascade().detectMultiScale(
         grey,
-        scaleFactor=FACE_SCALE_STEP,
-        minNeighbors=5,
+        scaleFactor=step,
+        minNeighbors=neighbours,
         minSize=(minimum, minimum),
         maxSize=(maximum, maximum),
     )
