@@ -289,8 +289,9 @@ def _find_faces(
     copy, upright and then turned by ±TURN_DEGREES, which costs little there and finds heads and cards tilted
     by up to 15°; then, only when none is found, the same again with finer steps between the window's sizes
     (a face between two coarse sizes, such as a head in a cap and glasses); only then are the smaller faces
-    looked for, upright, on a larger copy of at most FACE_LONG_SIDE pixels. A face found on a turned copy is
-    returned with its box on that copy, scaled.
+    looked for, upright and turned, on a larger copy of at most FACE_LONG_SIDE pixels (a small card turned on
+    the table, with the head in its portrait tilted too). A face found on a turned copy is returned with its
+    box on that copy, scaled.
     """
     height, width = grey.shape
     aspect = max(width, height) / min(width, height)
@@ -307,8 +308,11 @@ def _find_faces(
         return []
     small = _shrink(grey, min(FACE_LONG_SIDE, round(MIN_FACE_PIXELS / min_share * aspect)))
     minimum = max(24, round(min(small.shape) * min_share))
-    faces = _detect(small, minimum, maximum=round(min(small.shape) * coarse_share * 1.2))
-    return _scaled(faces, width / small.shape[1])
+    for angle in (0, TURN_DEGREES, -TURN_DEGREES):
+        faces = _detect(_turned(small, angle), minimum, maximum=round(min(small.shape) * coarse_share * 1.2))
+        if len(faces):
+            return _scaled(faces, width / small.shape[1])
+    return []
 
 
 def _detect(
