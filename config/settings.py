@@ -76,7 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django_otp's OTPMiddleware, its device query compiled once.
+    "ruanzhu.accounts.middleware.SecondFactorDeviceMiddleware",
     "ruanzhu.accounts.middleware.StaffSecondFactorMiddleware",
     "ruanzhu.accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,12 +1,31 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+from django.db import router
 
-from ruanzhu.accounts.selectors import user_find_by_identifier
+from ruanzhu.accounts.models import User
+from ruanzhu.accounts.selectors import user_by_pk, user_find_by_identifier
 from ruanzhu.accounts.throttle import (
     LoginThrottled,
     login_attempt_begin,
     password_hash_budget_spend,
 )
+from ruanzhu.core.compiled import STAND_IN_IDS, CompiledQuery
+
+
+def _permissions_shape(from_name: str) -> CompiledQuery:
+    """Return the compiled shape of ModelBackend's query of a staff account's own ("user") or groups' ("group")
+    permissions."""
+
+    def build(*, user):
+        permissions = getattr(ModelBackend(), f"_get_{from_name}_permissions")(User(pk=user))
+        return permissions.values_list("content_type__app_label", "codename").order_by()
+
+    return CompiledQuery(build, {"user": (User._meta.pk, *STAND_IN_IDS)})
+
+
+# Every staff page asks for a permission: building its two queries cost more than running them.
+_PERMISSIONS = {from_name: _permissions_shape(from_name) for from_name in ("user", "group")}
 
 
 class IdentifierBackend(ModelBackend):
@@ -43,3 +62,18 @@ class IdentifierBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        # As ModelBackend.get_user, without building the query on every request.
+        user = user_by_pk(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    def _get_permissions(self, user_obj, obj, from_name):
+        # As ModelBackend's (read once a request and kept on the user), without building the query each time.
+        if user_obj.is_superuser or not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return super()._get_permissions(user_obj, obj, from_name)
+        cache_name = f"_{from_name}_perm_cache"
+        if not hasattr(user_obj, cache_name):
+            rows = _PERMISSIONS[from_name].rows(router.db_for_read(Permission), user=user_obj.pk)
+            setattr(user_obj, cache_name, {f"{app_label}.{codename}" for app_label, codename in rows})
+        return getattr(user_obj, cache_name)

@@ -2,10 +2,12 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.db import router
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 
 from ruanzhu.accounts.models import User
+from ruanzhu.core.compiled import STAND_IN_IDS, CompiledQuery
 from ruanzhu.core.phones import normalize_phone, phone_index
 
 # What a phone number may look like as typed: digits, an international prefix, spaces and the usual punctuation.
@@ -28,6 +30,16 @@ def identifier_normalize(identifier: str) -> tuple[str, str]:
         except ValidationError:
             pass  # digits that make no mobile number: perhaps a username
     return "username", text.lower()
+
+
+# Every logged-in request reads its account by id: compiling that query cost more than running it.
+_USER_BY_PK = CompiledQuery(lambda pk: User.objects.filter(pk=pk), {"pk": (User._meta.pk, *STAND_IN_IDS)})
+
+
+def user_by_pk(pk) -> User | None:
+    """Return the account ``pk`` (``User.objects.get(pk=pk)``), or None."""
+    users = _USER_BY_PK.objects(router.db_for_read(User), pk=pk)
+    return users[0] if users else None
 
 
 def user_find_by_identifier(identifier: str) -> User | None:

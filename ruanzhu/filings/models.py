@@ -16,7 +16,7 @@ from ruanzhu.core.masking import mask_id_number
 from ruanzhu.core.review import ReviewItem, TransitionEvent
 from ruanzhu.filings.definitions.registry import service_choices
 from ruanzhu.filings.states import EDITABLE, TRANSITIONS, Status
-from ruanzhu.identity.selectors import verified_identity_of
+from ruanzhu.identity.selectors import verified_id_number_of
 
 
 class Filing(ReviewItem):
@@ -167,9 +167,9 @@ class FilingParty(models.Model):
         identity while that is still the identity it joined with (parties added earlier kept a copy)."""
         if self.status != self.Status.ACCEPTED:
             return ""
-        identity = verified_identity_of(self.account)
-        if identity is not None and identity.identity_index == self.identity_index:
-            return identity.id_number
+        identity = verified_id_number_of(self.account)
+        if identity is not None and identity[0] == self.identity_index:
+            return identity[1]
         return self.id_number
 
     @property

@@ -1,15 +1,14 @@
 """Reads of filings; who may do what with a filing is decided in ``ruanzhu.filings.access``, re-exported here."""
 
 import datetime
-from collections.abc import Callable
-from typing import Any
 
-from django.db import connections, router
-from django.db.models import BooleanField, ExpressionWrapper, F, Field, QuerySet
+from django.db import router
+from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from ruanzhu.accounts.models import User
+from ruanzhu.core.compiled import STAND_IN_IDS, CompiledQuery
 from ruanzhu.core.pagination import Keyset, KeysetPage, keyset_page_of_rows
 from ruanzhu.filings.access import (
     MandateNotInForce,
@@ -21,13 +20,15 @@ from ruanzhu.filings.access import (
     mandate_of,
     may,
 )
-from ruanzhu.filings.models import Filing, FilingParty
+from ruanzhu.filings.models import Filing, FilingDocument, FilingEvent, FilingParty
 from ruanzhu.filings.states import Status
 
 __all__ = [
     "MandateNotInForce",
     "Purpose",
     "awaiting_my_confirmation",
+    "documents_of",
+    "events_of",
     "filing_for",
     "filings_for",
     "grants",
@@ -71,67 +72,7 @@ def my_filings(user, *, on: datetime.date | None = None) -> QuerySet[Filing]:
     )
 
 
-class CompiledQuery:
-    """The SQL of a queryset, built and compiled once per process and database, run with each request's values.
-
-    Building the conditions of ``grants`` (the Exists subqueries of parties and mandates) and compiling them cost
-    more CPU than the rest of a list page, yet the SQL depends only on the query's shape: ``build`` makes the
-    queryset from its values (keyword arguments), the slots. The shape is compiled with stand-in values; a
-    slot's parameters are those that change when only that slot's stand-in changes. The compiled shape is used
-    only if it proves itself: the same SQL whatever the stand-ins, and every parameter of the query built with
-    the second stand-ins found by putting them in the first one's slots; otherwise every call builds the query.
-    """
-
-    def __init__(self, build: Callable[..., QuerySet], slots: dict[str, tuple[Field, Any, Any]]):
-        # slots: name -> (the field whose column the value is compared with, first stand-in, second stand-in)
-        self.build = build
-        self.slots = slots
-        self.compiled: dict[str, tuple[str, tuple, dict[str, list[int]]] | None] = {}
-
-    def _compile(self, alias: str, values: dict[str, Any]) -> tuple[str, tuple]:
-        return self.build(**values).query.get_compiler(using=alias).as_sql()
-
-    def _prepare(self, alias: str, name: str, value: Any) -> Any:
-        return self.slots[name][0].get_db_prep_value(value, connections[alias], prepared=False)
-
-    def _shape(self, alias: str) -> tuple[str, tuple, dict[str, list[int]]] | None:
-        first = {name: stand_ins[1] for name, stand_ins in self.slots.items()}
-        second = {name: stand_ins[2] for name, stand_ins in self.slots.items()}
-        sql, params = self._compile(alias, first)
-        places = {}
-        for name in self.slots:
-            changed_sql, changed = self._compile(alias, {**first, name: second[name]})
-            if changed_sql != sql or len(changed) != len(params):
-                return None
-            places[name] = [
-                n for n, (one, other) in enumerate(zip(params, changed, strict=True)) if one != other
-            ]
-        other_sql, other_params = self._compile(alias, second)
-        if other_sql != sql or self._fill(alias, params, places, second) != tuple(other_params):
-            return None
-        return sql, tuple(params), places
-
-    def _fill(self, alias: str, params: tuple, places: dict[str, list[int]], values: dict[str, Any]) -> tuple:
-        filled = list(params)
-        for name, positions in places.items():
-            prepared = self._prepare(alias, name, values[name])
-            for position in positions:
-                filled[position] = prepared
-        return tuple(filled)
-
-    def sql(self, alias: str, **values) -> tuple[str, tuple] | None:
-        """Return the SQL and parameters of ``build(**values)`` on ``alias``, or None if the shape has none."""
-        if alias not in self.compiled:
-            self.compiled[alias] = self._shape(alias)
-        shape = self.compiled[alias]
-        if shape is None:
-            return None
-        sql, params, places = shape
-        return sql, self._fill(alias, params, places, values)
-
-
-# Stand-ins for the compiled shapes: no row has these ids, and no value of the request is compared with them.
-_STAND_IN_IDS = (2_000_000_011, 2_000_000_013)
+# Stand-in dates for the compiled shapes (the ids are core.compiled.STAND_IN_IDS).
 _STAND_IN_DATES = (datetime.date(2001, 2, 3), datetime.date(2002, 3, 4))
 _STAND_IN_TIMES = (
     datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=datetime.UTC),
@@ -157,13 +98,13 @@ def _my_filings_shape(*, staff: bool, cursor: bool, backwards: bool, size: int) 
     if key not in _MY_FILINGS_SHAPES:
         fields = Filing._meta
         slots = {
-            "user": (fields.get_field("id"), *_STAND_IN_IDS),
+            "user": (fields.get_field("id"), *STAND_IN_IDS),
             "on": (fields.get_field("mandate").related_model._meta.get_field("start_date"), *_STAND_IN_DATES),
         }
         constants = {"staff": staff, "backwards": backwards, "size": size}
         if cursor:
             slots["at"] = (fields.get_field("updated_at"), *_STAND_IN_TIMES)
-            slots["pk"] = (fields.get_field("id"), _STAND_IN_IDS[0] + 100, _STAND_IN_IDS[1] + 100)
+            slots["pk"] = (fields.get_field("id"), STAND_IN_IDS[0] + 100, STAND_IN_IDS[1] + 100)
 
         def build(**values):
             return _my_filings_rows(**values, **constants)
@@ -235,19 +176,9 @@ def _invitations_query(*, user: int):
 # The shapes of the two queries of 我的申请 besides its rows: the invitations, and the filings awaiting the
 # user's confirmation by the number of the page's filings that await codes (at most a page).
 _INVITATIONS_SHAPE = CompiledQuery(
-    _invitations_query, {"user": (FilingParty._meta.get_field("account"), *_STAND_IN_IDS)}
+    _invitations_query, {"user": (FilingParty._meta.get_field("account"), *STAND_IN_IDS)}
 )
 _AWAITING_SHAPES: dict[int, CompiledQuery] = {}
-
-
-def _values(query: QuerySet, shape: CompiledQuery, alias: str, values: dict) -> list[tuple]:
-    """Return the rows of ``query`` (the shape built with ``values``), read with the compiled SQL if there is one."""
-    compiled = shape.sql(alias, **values)
-    if compiled is None:
-        return list(query.using(alias))
-    with connections[alias].cursor() as cursor:
-        cursor.execute(*compiled)
-        return cursor.fetchall()
 
 
 def awaiting_my_confirmation(user, filings: list[Filing]) -> set[int]:
@@ -258,18 +189,18 @@ def awaiting_my_confirmation(user, filings: list[Filing]) -> set[int]:
         return set()
     if len(ids) not in _AWAITING_SHAPES:
         field = FilingParty._meta.get_field("id")
-        slots = {"user": (FilingParty._meta.get_field("account"), *_STAND_IN_IDS)}
+        slots = {"user": (FilingParty._meta.get_field("account"), *STAND_IN_IDS)}
         for number in range(len(ids)):
             # Apart, so that no filing's second stand-in is another's first (an IN list drops repeated values).
             slots[f"filing{number}"] = (
                 field,
-                _STAND_IN_IDS[0] + 1000 + number,
-                _STAND_IN_IDS[0] + 2000 + number,
+                STAND_IN_IDS[0] + 1000 + number,
+                STAND_IN_IDS[0] + 2000 + number,
             )
         _AWAITING_SHAPES[len(ids)] = CompiledQuery(_awaiting_query, slots)
     values = {"user": user.pk, **{f"filing{number}": pk for number, pk in enumerate(ids)}}
     alias = router.db_for_read(FilingParty)
-    rows = _values(_awaiting_query(**values), _AWAITING_SHAPES[len(ids)], alias, values)
+    rows = _AWAITING_SHAPES[len(ids)].rows(alias, **values)
     return {row[0] for row in rows}
 
 
@@ -279,7 +210,34 @@ def invitations_waiting(user) -> int:
         return 0
     values = {"user": user.pk}
     alias = router.db_for_read(FilingParty)
-    return len(_values(_invitations_query(**values), _INVITATIONS_SHAPE, alias, values))
+    return len(_INVITATIONS_SHAPE.rows(alias, **values))
+
+
+# A filing's page lists its documents and its history: compiling those queries cost more than running them.
+_DOCUMENTS_SHAPE = CompiledQuery(
+    lambda filing: FilingDocument.objects.filter(filing=filing).order_by("uploaded_at", "id"),
+    {"filing": (FilingDocument._meta.get_field("filing"), *STAND_IN_IDS)},
+)
+_EVENTS_SHAPE = CompiledQuery(
+    lambda filing: FilingEvent.objects.filter(filing=filing).order_by("created_at", "id"),
+    {"filing": (FilingEvent._meta.get_field("filing"), *STAND_IN_IDS)},
+)
+
+
+def documents_of(filing: Filing) -> list[FilingDocument]:
+    """Return the filing's documents, the first uploaded first (``filing.documents.order_by(...)``)."""
+    documents = _DOCUMENTS_SHAPE.objects(router.db_for_read(FilingDocument), filing=filing.pk)
+    for document in documents:
+        FilingDocument.filing.field.set_cached_value(document, filing)
+    return documents
+
+
+def events_of(filing: Filing) -> list[FilingEvent]:
+    """Return the filing's history, oldest first (``filing.events.order_by(...)``)."""
+    events = _EVENTS_SHAPE.objects(router.db_for_read(FilingEvent), filing=filing.pk)
+    for event in events:
+        FilingEvent.filing.field.set_cached_value(event, filing)
+    return events
 
 
 def mandate_letter_of(filing: Filing):

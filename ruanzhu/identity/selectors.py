@@ -1,12 +1,14 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import router
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ruanzhu.accounts.decorators import staff_may
+from ruanzhu.core.compiled import STAND_IN_IDS, CompiledQuery
 from ruanzhu.core.masking import mask_id_number
 from ruanzhu.core.pagination import Keyset, KeysetPage, keyset_page
 from ruanzhu.identity.models import Verification, VerificationDocument, VerifiedIdentity
@@ -77,6 +79,33 @@ def verified_identity_of(account) -> IdentityDetails | None:
             address=f"{verification.province}{verification.city}",
             verification=verification,
         )
+
+
+def _verified_number_query(*, account):
+    return (
+        VerifiedIdentity.objects.filter(account=account)
+        .order_by("pk")
+        .values_list("index", "verification__kind", "verification__id_number", "verification__credit_code")[
+            :1
+        ]
+    )
+
+
+# Pages that list parties show each one's masked ID number: the verification's other columns are not read.
+_VERIFIED_NUMBER = CompiledQuery(
+    _verified_number_query, {"account": (VerifiedIdentity._meta.get_field("account"), *STAND_IN_IDS)}
+)
+
+
+def verified_id_number_of(account) -> tuple[str, str] | None:
+    """Return the ``identity_index`` and ``id_number`` of ``verified_identity_of(account)``, reading only them."""
+    if account is None or not account.is_verified_identity:
+        return None
+    rows = _VERIFIED_NUMBER.rows(router.db_for_read(VerifiedIdentity), account=account.pk)
+    if not rows:
+        return None
+    index, kind, id_number, credit_code = rows[0]
+    return index, credit_code if kind == Verification.Kind.INSTITUTION else id_number
 
 
 def verification_latest(*, account) -> Verification | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
+from ruanzhu.core.compiled import CompiledQuery
 from ruanzhu.registry.models import (
     Registration,
     RegistrationChange,
@@ -311,15 +312,21 @@ def registration_search(
     return SearchPage(results=results, next_cursor=_date_cursor(results[-1]) if has_more else None)
 
 
+# The record page reads its registration by number: compiling that query cost as much as running it.
+_REGISTRATION_BY_NUMBER = CompiledQuery(
+    lambda number: Registration.objects.filter(registration_number=number),
+    {"number": (Registration._meta.get_field("registration_number"), "9182SR7364554", "9182SR7364555")},
+)
+
+
 def registration_get(*, registration_number: str) -> Registration | None:
     """Return the registration with this number (any case), or None."""
     number = registration_number_normalize(registration_number)
     if not REGISTRATION_NUMBER.match(number):
         return None
-    try:
-        return Registration.objects.get(registration_number=number)
-    except Registration.DoesNotExist:
-        return None
+    # The number is unique: one row at most.
+    found = _REGISTRATION_BY_NUMBER.objects(router.db_for_read(Registration), number=number)
+    return found[0] if found else None
 
 
 def registration_by_certificate_token(*, token: str) -> Registration | None:

@@ -312,6 +312,8 @@ def test_finer_steps_are_tried_only_when_the_coarse_search_finds_nothing(monkeyp
     calls.clear()
     scene = fx.texture((1600, 1200), seed=5, base=(150, 150, 140), contrast=40)
     assert not checks_of(scene, "handheld")["no_face"].passed
-    assert calls == [(quality.FACE_SCALE_STEP, quality.MIN_NEIGHBOURS)] * 3 + [
-        (quality.FINE_FACE_SCALE_STEP, quality.FINE_MIN_NEIGHBOURS)
-    ] * 3
+    assert (
+        calls
+        == [(quality.FACE_SCALE_STEP, quality.MIN_NEIGHBOURS)] * 3
+        + [(quality.FINE_FACE_SCALE_STEP, quality.FINE_MIN_NEIGHBOURS)] * 3
+    )

@@ -3,7 +3,7 @@ from django.utils import translation
 
 from ruanzhu.filings.services.parties import party_snapshot
 from ruanzhu.identity.models import Verification, VerifiedIdentity
-from ruanzhu.identity.selectors import verified_identity_of
+from ruanzhu.identity.selectors import verified_id_number_of, verified_identity_of
 from ruanzhu.identity.validators import institution_identity_index, person_identity_index
 from tests.factories import UserFactory
 from tests.identity.conftest import ALICE_ID, CREDIT_CODE
@@ -132,3 +132,18 @@ def test_party_snapshot_keeps_its_stored_format(person, company):
 def test_one_query_reads_the_identity(person, django_assert_num_queries):
     with django_assert_num_queries(1):
         verified_identity_of(person)
+
+
+def test_the_id_number_alone_is_the_one_the_identity_gives(person, company, django_assert_num_queries):
+    for account in (person, company):
+        identity = verified_identity_of(account)
+        with django_assert_num_queries(1):
+            assert verified_id_number_of(account) == (identity.identity_index, identity.id_number)
+    assert verified_id_number_of(company)[1] == CREDIT_CODE
+
+
+def test_no_id_number_without_a_verified_identity(person):
+    assert verified_id_number_of(UserFactory(username="nobody")) is None
+    assert verified_id_number_of(None) is None
+    VerifiedIdentity.objects.filter(account=person).delete()
+    assert verified_id_number_of(person) is None

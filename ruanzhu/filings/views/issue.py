@@ -11,7 +11,14 @@ from ruanzhu.core.masking import mask_phone
 from ruanzhu.filings.definitions import definition_for
 from ruanzhu.filings.forms import CodeForm, WithdrawForm
 from ruanzhu.filings.models import Filing, FilingParty
-from ruanzhu.filings.selectors import Purpose, filing_for, mandate_letter_of, may
+from ruanzhu.filings.selectors import (
+    Purpose,
+    documents_of,
+    events_of,
+    filing_for,
+    mandate_letter_of,
+    may,
+)
 from ruanzhu.filings.services.documents import SIGNATURE_PAGE
 from ruanzhu.filings.services.issue import (
     completeness_problems,
@@ -52,7 +59,7 @@ def summary_context(filing: Filing) -> dict:
     ]
     documents = [
         {"document": document, "label": _document_label(definition, document.kind)}
-        for document in filing.documents.order_by("uploaded_at", "id")
+        for document in documents_of(filing)
     ]
     return {
         "definition": definition,
@@ -219,7 +226,7 @@ def detail(request, pk: int):
                 "label": labels.get(event.to_status, event.to_status),
                 "note": event.note,
             }
-            for event in filing.events.order_by("created_at", "id")
+            for event in events_of(filing)
         ],
         **summary_context(filing),
     }
