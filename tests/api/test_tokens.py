@@ -114,3 +114,24 @@ def test_staff_accounts_cannot_hold_tokens(client, examiner):
     with pytest.raises(TokenError):
         token_create(user=examiner, name="x", scopes=["read"], days=30)
     assert not PersonalAccessToken.objects.exists()
+
+
+def test_the_account_page_lists_its_own_tokens_newest_first_and_nobody_elses(
+    alice_client, verified_alice, verified_bob
+):
+    from ruanzhu.api.selectors import token_list_of, tokens_of
+
+    older = token_create(user=verified_alice, name="较早的", scopes=["read"], days=30).token
+    newer = token_create(user=verified_alice, name="较新的", scopes=["read", "file"], days=60).token
+    bobs = token_create(user=verified_bob, name="鲍勃的", scopes=["read"], days=30).token
+
+    listed = token_list_of(verified_alice)
+    assert listed == list(tokens_of(verified_alice)) == [newer, older]
+    assert [(t.name, t.scopes, t.expires_at) for t in listed] == [
+        (newer.name, newer.scopes, newer.expires_at),
+        (older.name, older.scopes, older.expires_at),
+    ]
+    page = alice_client.get(PROFILE).content.decode()
+    assert page.index("较新的") < page.index("较早的")
+    assert f"api-token-{bobs.pk}" not in page and "鲍勃的" not in page
+    assert token_list_of(verified_bob) == [bobs]

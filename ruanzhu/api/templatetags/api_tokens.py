@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from ruanzhu.api.forms import TokenCreateForm
-from ruanzhu.api.selectors import tokens_of
+from ruanzhu.api.selectors import token_list_of
 from ruanzhu.api.services import may_hold_tokens
 
 register = template.Library()
@@ -43,7 +43,7 @@ def api_token_section(context):
         "shown": True,
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
-        "tokens": tokens_of(user),
+        "tokens": token_list_of(user),
         "fields": token_fields(context.get("api_token_form")),
         "issued": context.get("api_issued_token"),
         "rate": settings.API_TOKEN_RATE_PER_MINUTE,
