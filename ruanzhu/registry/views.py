@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -43,14 +44,49 @@ def search(request):
             context["error"] = _("无法识别的查询，请修改后重试。")
         return render(request, "registry/search.html", context, status=400)
     context["first_page"] = bool(not data["after"])
-    # Each row's link reversed once for the page, and its dates formatted here as the date filter would.
-    record_url = reversed_once("registry:record", links.REGISTRATION_NUMBER)
-    for registration in context["page"].results:
-        registration.record_url = record_url(registration.registration_number)
-        published = registration.first_publication_date
-        registration.first_published = published.strftime("%Y-%m-%d") if published else ""
-        registration.registered = registration.registered_on.strftime("%Y-%m-%d")
+    context["rows"] = _result_rows(context["page"].results)
     return render(request, "registry/search.html", context)
+
+
+# A result row. Its cells are escaped as the template escapes a variable.
+RESULT_ROW = """
+      <tr data-testid="result">
+        <td><a href="{}">{}</a></td>
+        <td>{}</td>
+        <td>{}</td>
+        <td>{}</td>
+        <td>{}</td>
+        <td>{}</td>
+        <td>{}</td>
+        <td>{}</td>
+      </tr>
+      """
+
+
+def _result_rows(results) -> list[str]:
+    """Return the HTML of each result's row: for 20 rows of 8 cells, the template engine cost a third of the page.
+
+    The link is reversed once for the page and the dates are formatted as the date filter would.
+    """
+    record_url = reversed_once("registry:record", links.REGISTRATION_NUMBER)
+    unpublished = _("未发表")
+    return [
+        format_html(
+            RESULT_ROW,
+            record_url(registration.registration_number),
+            registration.registration_number,
+            registration.software_name,
+            registration.short_name,
+            registration.version,
+            registration.owners_text,
+            registration.category,
+            registration.first_publication_date.strftime("%Y-%m-%d")
+            if registration.first_publication_date
+            else unpublished,
+            registration.registered_on.strftime("%Y-%m-%d"),
+        )
+        for registration in results
+    ]
 
 
 @require_GET

@@ -51,6 +51,24 @@ def test_search_shows_every_column_of_a_hit(client, published):
     assert reverse("registry:record", args=[published.registration_number]) in page
 
 
+def test_search_rows_escape_what_applicants_typed(client, make_registration):
+    # The rows are built in Python: every cell must be escaped as the template escapes a variable.
+    make_registration(
+        software_name='园区<script>alert("x")</script>',
+        short_name="A&B",
+        version="V1'2",
+        owners=["<b>某</b>科技有限公司"],
+        first_publication_date=datetime.date(2025, 1, 2),
+    )
+
+    page = client.get(SEARCH, {"q": "园区"}).content.decode()
+
+    assert "<script>alert" not in page and "<b>某</b>" not in page
+    assert "园区&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "<td>A&amp;B</td>" in page and "<td>V1&#x27;2</td>" in page
+    assert "&lt;b&gt;某&lt;/b&gt;科技有限公司" in page and "<td>2025-01-02</td>" in page
+
+
 def test_search_by_owner_and_by_number(client, published):
     by_owner = client.get(SEARCH, {"q": "李四", "field": "owner"}).content.decode()
     by_number = client.get(SEARCH, {"q": published.registration_number[:9].lower(), "field": "number"})
