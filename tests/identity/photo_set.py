@@ -15,7 +15,7 @@ Each Sample says which checks must fail on it (flags); every other check must pa
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -261,7 +261,7 @@ def samples(
     def quality() -> int:
         return int(rng.integers(60, 96))
 
-    def sample(name: str, slot: str, kind: str, make, flags: set[str] = frozenset()) -> Sample:
+    def sample(name: str, slot: str, kind: str, make, flags: Collection[str] = ()) -> Sample:
         person = people[next(turn) % len(people)]
         image = make(person)
         return Sample(name, slot, kind, image, quality(), set(flags), person.name if slot != "back" else "")
