@@ -14,6 +14,9 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the tests themselves
 # (reading the SMS outbox, checking saved state) are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# An assertion waits as long as an action does. Playwright's own 5 s was too short for an upload's checks on a
+# machine three times slower than usual, with the other database's pass running beside it.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(items):
