@@ -1,10 +1,13 @@
 """Check a deposit PDF, ours or another tool's, against the rules of 鉴别材料, page by page."""
 
+import hashlib
 import io
 import itertools
 import os
 import re
 import statistics
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,17 +123,65 @@ def _redacted_lines(boxes: list[tuple[float, float, float, float]], leading: flo
     return sum(max(1, round(height / leading)) for _, _, width, height in boxes if width > 20 and height > 4)
 
 
-def _read_page(page: PageObject, index: int, *, kind: str, expected: str) -> PageReport:
+@dataclass(frozen=True)
+class _PageReading:
+    """What a page's content gives, whatever the header should say: its lines, width, black boxes and figures."""
+
+    lines: list[TextLine]
+    width: float
+    boxes: list[tuple[float, float, float, float]]
+    figure: bool
+
+
+# The readings of the last files checked, by (SHA-256, kind). Reading a page's content is nearly all of a check
+# (about 20 ms a page); a deposit is checked again, unchanged, each time the software's name, version or
+# deposit mode changes, against the new header. Per process; a few files of at most 80 pages each.
+READINGS_KEPT = 8
+_readings: OrderedDict[tuple[str, str], list[_PageReading | None]] = OrderedDict()
+_readings_lock = threading.Lock()
+
+
+def _page_readings(data: bytes, kind: str) -> list[_PageReading | None]:
+    """Return the reading of each page, up to the first page that cannot be read (None), kept for next time."""
+    key = (hashlib.sha256(data).hexdigest(), kind)
+    with _readings_lock:
+        if key in _readings:
+            _readings.move_to_end(key)
+            return _readings[key]
+    readings: list[_PageReading | None] = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        try:
+            readings.append(_read_content(page, kind=kind))
+        except Exception:
+            # A page's content is read operator by operator; a damaged one fails in many ways, and whichever
+            # it is, the page cannot be checked.
+            readings.append(None)
+            break
+    with _readings_lock:
+        _readings[key] = readings
+        while len(_readings) > READINGS_KEPT:
+            _readings.popitem(last=False)
+    return readings
+
+
+def _read_content(page: PageObject, *, kind: str) -> _PageReading:
+    return _PageReading(
+        lines=text_lines(page),
+        width=float(page.mediabox.width),
+        boxes=black_boxes(page) if kind == "program" else [],
+        figure=has_image(page.get("/Resources")),
+    )
+
+
+def _read_page(reading: _PageReading, index: int, *, kind: str, expected: str) -> PageReport:
     """Read one page: its header and page number, printed lines, blacked-out lines and figures."""
-    lines = text_lines(page)
+    lines = reading.lines
     head = _header_count(lines)
-    width = float(page.mediabox.width)
-    header, number = _read_header(lines[:head], width, expected)
+    header, number = _read_header(lines[:head], reading.width, expected)
     body = lines[head:]
     leading = statistics.median([a.y - b.y for a, b in itertools.pairwise(body)] or [14.6])
-    redacted = _redacted_lines(black_boxes(page), leading) if kind == "program" else 0
-    figure = has_image(page.get("/Resources"))
-    return PageReport(index, len(body), redacted, header, number, figure)
+    redacted = _redacted_lines(reading.boxes, leading) if kind == "program" else 0
+    return PageReport(index, len(body), redacted, header, number, reading.figure)
 
 
 def check_deposit(
@@ -161,19 +212,19 @@ def check_deposit(
             [],
             [PageProblem(None, "page_count", f"共{total}页，{label}应为前30页和后30页，共不超过{limit}页")],
         )
-    reader = PdfReader(io.BytesIO(data))
+    readings = _page_readings(data, kind)
     expected = f"{name} {version}"
     problems: list[PageProblem] = []
     reports: list[PageReport] = []
     previous_number = 0
     # The object-code variant joins two listings; the object code's last page may be short too.
     spare_short_pages = 1 if exception == "object-code" else 0
-    for index, page in enumerate(reader.pages, start=1):
+    for index, reading in enumerate(readings, start=1):
         try:
-            report = _read_page(page, index, kind=kind, expected=expected)
+            report = None if reading is None else _read_page(reading, index, kind=kind, expected=expected)
         except Exception:
-            # A page's content is read operator by operator; a damaged one fails in many ways, and whichever
-            # it is, the page cannot be checked.
+            report = None
+        if report is None:
             problems.append(PageProblem(index, "corrupt", f"第{index}页已损坏，无法读取"))
             break
         reports.append(report)

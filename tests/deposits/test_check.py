@@ -160,3 +160,39 @@ def test_a_page_whose_content_cannot_be_read_is_a_problem_not_a_crash() -> None:
     result = check_deposit(build_pdf(objects), kind="program", name=NAME, version=VERSION)
     assert [(problem.page, problem.code) for problem in result.problems] == [(1, "corrupt")]
     assert result.problems[0].message == "第1页已损坏，无法读取"
+
+
+def test_a_deposit_checked_again_is_not_read_again_and_answers_for_the_new_header(tmp_path, monkeypatch):
+    # A deposit is checked again, unchanged, whenever the software's name or version changes: its pages are read
+    # once, and each check compares them with the header of its own call.
+    from ruanzhu.deposits import check as check_module
+    from ruanzhu.deposits.pdftext import text_lines
+
+    reads = []
+
+    def counted(page):
+        reads.append(page)
+        return text_lines(page)
+
+    monkeypatch.setattr(check_module, "text_lines", counted)
+    monkeypatch.setattr(check_module, "_readings", check_module.OrderedDict())
+    path = draw_deposit(tmp_path / "d.pdf", good_pages(4))
+
+    first = check_deposit(path, kind="program", name=NAME, version=VERSION)
+    renamed = check_deposit(path, kind="program", name="另一个名称", version=VERSION)
+    again = check_deposit(path, kind="program", name=NAME, version=VERSION)
+
+    assert len(reads) == 4
+    assert first.ok and again == first
+    assert [(problem.page, problem.code) for problem in renamed.problems] == [
+        (page, "header_mismatch") for page in range(1, 5)
+    ]
+    # The same file checked as the other kind, or another file, is read afresh; only the last few are kept.
+    check_deposit(path, kind="document", name=NAME, version=VERSION)
+    assert len(reads) == 8
+    for number in range(check_module.READINGS_KEPT):
+        other = draw_deposit(tmp_path / f"{number}.pdf", good_pages(number + 5))
+        check_deposit(other, kind="program", name=NAME, version=VERSION)
+    assert len(check_module._readings) == check_module.READINGS_KEPT
+    check_deposit(path, kind="program", name=NAME, version=VERSION)
+    assert len(reads) == 8 + sum(range(5, check_module.READINGS_KEPT + 5)) + 4
