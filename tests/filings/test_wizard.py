@@ -128,6 +128,31 @@ def test_my_applications_lists_drafts_with_their_state(
     assert 'data-testid="my-filings-link"' in page
 
 
+def test_my_applications_rows_escape_the_title_and_their_delete_form_passes_the_csrf_check(verified_alice):
+    # The rows are built in Python: the title must be escaped as the template escapes a variable, and the row's
+    # delete form must carry a token that the CSRF check accepts.
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(verified_alice)
+    filing = filing_create(service="R11", applicant=verified_alice, filer=verified_alice)
+    Filing.objects.filter(pk=filing.pk).update(title='<b>园区</b>&"管理"')
+
+    page = browser.get(MINE).content.decode()
+
+    assert "<b>园区</b>" not in page
+    assert "&lt;b&gt;园区&lt;/b&gt;&amp;&quot;管理&quot;" in page
+    token = re.search(
+        rf'action="{reverse("filings:delete", args=[filing.pk])}" class="inline">'
+        r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">',
+        page,
+    ).group(1)
+    assert browser.post(reverse("filings:delete", args=[filing.pk])).status_code == 403
+    assert Filing.objects.filter(pk=filing.pk).exists()
+    response = browser.post(reverse("filings:delete", args=[filing.pk]), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302 and not Filing.objects.filter(pk=filing.pk).exists()
+
+
 def test_my_applications_needs_login_and_refuses_post(client, db):
     assert client.get(MINE)["Location"].startswith(reverse("accounts:login"))
     client.force_login(__import__("tests.factories", fromlist=["UserFactory"]).UserFactory())

@@ -3,8 +3,10 @@
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -184,33 +186,81 @@ def mine(request):
     )
     filings = page.rows
     awaiting_me = awaiting_my_confirmation(request.user, filings)
+    token = get_token(request)
+    return render(
+        request,
+        "filings/mine.html",
+        {
+            "rows": _my_filing_rows(filings, awaiting_me, token),
+            "page": page,
+            "invitations": invitations_waiting(request.user),
+            # The rows' forms and the page's header share one token, as the template's tag would give them.
+            "csrf_token": token,
+        },
+    )
+
+
+# A row of 我的申请, its cells escaped as the template escapes a variable. The optional parts are filled in apart.
+MY_FILING_ROW = """
+    <tr data-testid="filing-{pk}">
+      <td><a href="{detail_url}">{title}</a></td>
+      <td>{service}</td>
+      <td>{flow_number}</td>
+      <td><span class="tag">{status}</span>{awaiting}</td>
+      <td>{updated}</td>
+      <td class="row-actions">
+        {action}
+        {delete}
+      </td>
+    </tr>"""
+AWAITING_ME = ' <span class="tag tag-danger" data-testid="awaiting-me-{}">{}</span>'
+EDIT_LINK = '<a href="{}" data-testid="edit-{}">{}</a>'
+VIEW_LINK = '<a href="{}" data-testid="view-{}">{}</a>'
+DELETE_FORM = """
+        <form method="post" action="{}" class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="{}">
+          <button type="submit" class="link" data-confirm="{}" data-testid="delete-{}">{}</button>
+        </form>
+        """
+
+
+def _my_filing_rows(filings, awaiting_me: set[int], token: str) -> list[str]:
+    """Return the HTML of each filing's row: for 50 rows the template engine was a third of the page's CPU.
+
+    Each link is reversed once for the list, each label translated once, and the time formatted as the template's
+    date filter would.
+    """
     labels = dict(Status.choices)
-    # Each link reversed once for the whole list, and the time formatted here as the template's date filter would.
+    untitled, awaiting_label, edit_label, view_label = _("未命名"), _("待我确认"), _("继续填报"), _("查看")
+    delete_question, delete_label = _("确定删除这份草稿吗？"), _("删除")
     detail_url = reversed_once("filings:detail", links.ID)
     edit_url = reversed_once("filings:step", links.ID, links.SLUG)
     delete_url = reversed_once("filings:delete", links.ID)
     rows = []
     for filing in filings:
-        editable = filing.is_editable and filing.may_edit
+        pk, detail = filing.pk, detail_url(filing.pk)
+        if filing.is_editable and filing.may_edit:
+            action = format_html(EDIT_LINK, edit_url(pk, _resume_slug(filing)), pk, edit_label)
+        else:
+            action = format_html(VIEW_LINK, detail, pk, view_label)
         deletable = filing.status == Status.DRAFT and not filing.flow_number and filing.may_edit
         rows.append(
-            {
-                "filing": filing,
-                "detail_url": detail_url(filing.pk),
-                "edit_url": edit_url(filing.pk, _resume_slug(filing)) if editable else "",
-                "delete_url": delete_url(filing.pk) if deletable else "",
-                "updated": timezone.localtime(filing.updated_at).strftime("%Y-%m-%d %H:%M"),
-                "status_label": labels[filing.status],
-                "editable": editable,
-                "deletable": deletable,
-                "awaiting_me": filing.pk in awaiting_me,
-            }
+            format_html(
+                MY_FILING_ROW,
+                pk=pk,
+                detail_url=detail,
+                title=filing.title or untitled,
+                service=filing.service,
+                flow_number=filing.flow_number or "—",
+                status=labels[filing.status],
+                awaiting=format_html(AWAITING_ME, pk, awaiting_label) if pk in awaiting_me else "",
+                updated=timezone.localtime(filing.updated_at).strftime("%Y-%m-%d %H:%M"),
+                action=action,
+                delete=format_html(DELETE_FORM, delete_url(pk), token, delete_question, pk, delete_label)
+                if deletable
+                else "",
+            )
         )
-    return render(
-        request,
-        "filings/mine.html",
-        {"rows": rows, "page": page, "invitations": invitations_waiting(request.user)},
-    )
+    return rows
 
 
 @applicant_required
