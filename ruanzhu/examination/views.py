@@ -2,6 +2,8 @@
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -52,6 +54,50 @@ def _filter_widgets(form: QueueFilterForm) -> dict:
     return _UNFILTERED_WIDGETS[language]
 
 
+# A row of the queue, its cells escaped as the template escapes a variable.
+QUEUE_ROW = """
+      <tr data-testid="queue-row-{}">
+        <td><a href="{}">{}</a></td>
+        <td>{}</td>
+        <td>{}</td>
+        <td>{}</td>
+        <td>{}</td>
+        <td>{}</td>
+        <td>{}</td>
+      </tr>"""
+
+
+def _queue_rows(filings) -> list[str]:
+    """Return the HTML of each filing's row: for a page of rows the template engine was a third of the page.
+
+    The link is reversed once for the page, each status label worked out once for each status (and claimed or
+    not), and the time formatted as the template's date filter would.
+    """
+    detail_url = reversed_once("examination:detail", links.ID)
+    labels = {}
+    rows = []
+    for filing in filings:
+        shown = (filing.status, bool(filing.claimed_by_id))
+        if shown not in labels:
+            labels[shown] = filing.status_label
+        submitted = filing.submitted_at
+        rows.append(
+            format_html(
+                QUEUE_ROW,
+                filing.pk,
+                detail_url(filing.pk),
+                filing.flow_number or filing.pk,
+                filing.service,
+                filing.title,
+                "、".join(party.name for party in filing.parties.all()),
+                timezone.localtime(submitted).strftime("%Y-%m-%d %H:%M") if submitted else "",
+                filing.claimed_by.username if filing.claimed_by_id else "—",
+                labels[shown],
+            )
+        )
+    return rows
+
+
 @staff_required(EXAMINE_PERMISSION)
 @require_GET
 def queue(request):
@@ -67,16 +113,6 @@ def queue(request):
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )
-    # Each row's status as staff see it, worked out once for each status (and claimed or not) of the page.
-    labels = {}
-    for filing in page.rows:
-        shown = (filing.status, bool(filing.claimed_by_id))
-        if shown not in labels:
-            labels[shown] = filing.status_label
-        filing.shown_status = labels[shown]
-    detail_url = reversed_once("examination:detail", links.ID)
-    for filing in page.rows:
-        filing.detail_url = detail_url(filing.pk)
     query = request.GET.copy()
     for name in ("after", "before", "tab"):
         query.pop(name, None)
@@ -85,6 +121,7 @@ def queue(request):
         "examination/queue.html",
         {
             "page": page,
+            "rows": _queue_rows(page.rows),
             "tab": tab,
             "tabs": TABS,
             "form": form,

@@ -182,6 +182,32 @@ def test_queue_view_filters_and_pages(examiner_client, alice):
     assert response.status_code == 200 and 'class="error"' in response.content.decode()
 
 
+def test_queue_rows_show_each_cell_escaped_with_the_claim_and_every_owner(
+    examiner_client, examiner, alice, bob
+):
+    # The rows are built in Python: each cell must be escaped as the template escapes a variable.
+    unclaimed = make_filing(alice, owner="<b>某</b>科技")
+    Filing.objects.filter(pk=unclaimed.pk).update(title='软件<script>alert("x")</script>')
+    FilingParty.objects.create(
+        filing=unclaimed, account=bob, name="A&B", category="法人", id_type="统一社会信用代码", position=1
+    )
+    claimed = make_filing(
+        alice, at=BASE + datetime.timedelta(minutes=1), claimed_by=examiner, flow_number="2026R11L0000123"
+    )
+
+    page = examiner_client.get(reverse("examination:queue")).content.decode()
+
+    assert "<script>alert" not in page and "<b>某</b>" not in page
+    url = reverse("examination:detail", args=[unclaimed.pk])
+    assert f'<td><a href="{url}">{unclaimed.pk}</a></td>' in page
+    assert "<td>软件&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</td>" in page
+    assert "<td>&lt;b&gt;某&lt;/b&gt;科技、A&amp;B</td>" in page
+    assert "<td>2026-03-02 17:00</td>\n        <td>—</td>\n        <td>待受理</td>" in page
+    claimed_row = page[page.index(f'data-testid="queue-row-{claimed.pk}"') :]
+    assert "2026R11L0000123</a>" in claimed_row
+    assert "<td>2026-03-02 17:01</td>\n        <td>examiner</td>\n        <td>受理中</td>" in claimed_row
+
+
 def test_queue_page_query_count_does_not_grow_with_the_page(
     examiner_client, alice, django_assert_num_queries, settings
 ):
