@@ -24,3 +24,29 @@ def test_the_documents_and_events_are_those_of_the_related_queries(verified_alic
     assert len(events) >= 2 and _columns(events) == _columns(filing.events.order_by("created_at", "id"))
     assert all(row.filing is filing for row in [*documents, *events])
     assert _columns(documents_of(other)) == _columns(other.documents.order_by("uploaded_at", "id"))
+
+
+def test_the_summary_sections_are_what_the_template_rendered(verified_alice, verified_bob):
+    # The sections are built in Python: the same HTML as the template's loop, escaped, with lines kept.
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from ruanzhu.filings.definitions import definition_for
+    from ruanzhu.filings.views.issue import sections_html
+
+    template = Template(
+        "{% load i18n %}{% for title, rows in sections %}\n  <h3>{% translate title %}</h3>\n"
+        '  <dl class="details">{% for label, value in rows %}<dt>{% translate label %}</dt>'
+        '<dd>{{ value|default:"—"|linebreaksbr }}</dd>{% endfor %}</dl>\n  {% endfor %}'
+    )
+    filing = FilingFactory(submitted=True, applicant=verified_alice, co_owners=[verified_bob])
+    tricky = (
+        ("软件<b>说明</b>", (("用途 100%", '第一行\r\n<script>alert("x")</script>\n第三行'), ("版本号", ""))),
+        ("其他", (("数量", 0), ("A&B", None))),
+    )
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for sections in (definition_for("R11").form_sections(filing.details), tricky):
+                expected = template.render(Context({"sections": sections}))
+                assert sections_html(sections) == expected
+    assert "&lt;script&gt;" in sections_html(tricky) and "第一行<br>" in sections_html(tricky)

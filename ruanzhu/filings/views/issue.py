@@ -2,6 +2,8 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -39,6 +41,40 @@ from ruanzhu.filings.views.common import (
 )
 from ruanzhu.filings.views.files import FORM_VALID
 
+# The form's sections as the summary shows them: a heading and a list of label and value per section.
+SUMMARY_SECTION = '\n  <h3>{}</h3>\n  <dl class="details">{}</dl>\n  '
+SUMMARY_ROW = "<dt>{}</dt><dd>{}</dd>"
+
+
+def _translated(label) -> str:
+    """Return what ``{% translate label %}`` gives for a label held in a variable (its % signs included)."""
+    return _(str(label).replace("%", "%%")).replace("%%", "%")
+
+
+def sections_html(sections) -> str:
+    """Return the summary's sections as the template rendered them, label by label (a filing has about forty).
+
+    Each value is shown as ``{{ value|default:"—"|linebreaksbr }}`` would show it: escaped, lines kept.
+    """
+    return format_html_join(
+        "",
+        SUMMARY_SECTION,
+        (
+            (
+                _translated(title),
+                format_html_join(
+                    "",
+                    SUMMARY_ROW,
+                    (
+                        (_translated(label), linebreaksbr(value or "—", autoescape=True))
+                        for label, value in rows
+                    ),
+                ),
+            )
+            for title, rows in sections
+        ),
+    )
+
 
 def summary_context(filing: Filing) -> dict:
     """Return what the read-only summary shows: the form's sections, the owners and the documents."""
@@ -63,7 +99,7 @@ def summary_context(filing: Filing) -> dict:
     ]
     return {
         "definition": definition,
-        "sections": definition.form_sections(filing.details),
+        "sections_html": sections_html(definition.form_sections(filing.details)),
         "owners": owners,
         "documents": documents,
         "form_available": filing.status in FORM_VALID and bool(filing.form_storage_name),
