@@ -248,6 +248,10 @@ def _lock_budget_day(now: datetime) -> SendBudgetDay:
     # SQLite, IMMEDIATE transactions already hold the write lock from BEGIN), so two concurrent requests
     # cannot both pass a limit that only one of them may pass. SMS volume is low enough for one lock.
     today = timezone.localdate(now)
+    locked = SendBudgetDay.objects.select_for_update().filter(day=today).first()
+    if locked is not None:
+        return locked
+    # The day's first send creates the row (another request may create it first: get_or_create copes).
     SendBudgetDay.objects.get_or_create(day=today)
     return SendBudgetDay.objects.select_for_update().get(day=today)
 
@@ -290,17 +294,24 @@ def _enforce_limits(
         )
     worst: tuple[int, str] | None = None
     for setting, lookup, template in scopes:
-        for rule in rules_from_settings(setting):
-            # The rule is broken when the rule.count-th most recent send is still inside the window; the
-            # wait is until that send leaves it.
-            oldest_counted = (
-                SmsMessage.objects.filter(**lookup, created_at__gt=now - timedelta(seconds=rule.seconds))
-                .exclude(purpose=Purpose.NOTICE)
-                .order_by("-created_at")
-                .values_list("created_at", flat=True)[rule.count - 1 : rule.count]
-                .first()
-            )
-            if oldest_counted is None:
+        rules = rules_from_settings(setting)
+        if not rules:
+            continue
+        # One query per scope: the most recent sends within its widest window, newest first. A rule is broken
+        # when its rule.count-th most recent send is still inside its window; the wait is until that send
+        # leaves it. The sends inside a narrower window are a prefix of these.
+        widest = max(rule.seconds for rule in rules)
+        recent = list(
+            SmsMessage.objects.filter(**lookup, created_at__gt=now - timedelta(seconds=widest))
+            .exclude(purpose=Purpose.NOTICE)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[: max(rule.count for rule in rules)]
+        )
+        for rule in rules:
+            if len(recent) < rule.count:
+                continue
+            oldest_counted = recent[rule.count - 1]
+            if oldest_counted <= now - timedelta(seconds=rule.seconds):
                 continue
             wait = _seconds_until(oldest_counted + timedelta(seconds=rule.seconds), now)
             if worst is None or wait > worst[0]:
