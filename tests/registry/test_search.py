@@ -384,3 +384,26 @@ def test_page_size_is_capped(generated):
 def test_malformed_cursor_is_refused(catalogue):
     with pytest.raises(InvalidQuery):
         registration_search(query="数据", after="yesterday.1")
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("数据", SearchField.NAME), ("张三", SearchField.OWNER), ("2026SR", SearchField.NUMBER)],
+)
+@pytest.mark.parametrize("walk", [10_000, 1], ids=["newest-first", "gram-index"])
+def test_a_page_of_results_reads_every_column_its_rows_show_in_one_go(
+    catalogue, monkeypatch, django_assert_num_queries, query, field, walk
+):
+    # The results are read with the columns the portal's rows and the API's hits show, and no others: showing
+    # them must not read a row again (a deferred column would cost one query per row).
+    from ruanzhu.api.routers.registry import _hit
+    from ruanzhu.registry.views import _result_rows
+
+    monkeypatch.setattr(selectors, "WALK_ROWS", walk)
+    page = registration_search(query=query, field=field)
+    assert page.results
+    with django_assert_num_queries(0):
+        hits = [_hit(registration) for registration in page.results]
+        rows = _result_rows(page.results)
+    assert len(rows) == len(hits) == len(page.results)
+    assert {hit["owners"] for hit in hits} and all(hit["status_label"] for hit in hits)
