@@ -298,29 +298,53 @@ def run(args, env: dict[str, str]) -> None:
     }
     port = free_port()
     server = gunicorn_start(args, env, port)
+    warm = argparse.Namespace(**{**vars(args), "seconds": 2})
+    short = argparse.Namespace(**{**vars(args), "seconds": max(1, round(args.seconds / args.rounds))})
+    bare_url = f"http://127.0.0.1:{port}/bench/bare/"
     try:
-        results = {}
+        # Each page runs in short rounds between runs of the bare view (bare, page, bare, page, ..., bare); its
+        # share is the median over the rounds of the page's rate against the mean of the bare runs on either
+        # side. This machine's speed drifted by up to 2x within one run: shares taken against a bare view
+        # measured minutes apart moved by half their value.
+        wrk(warm, bare_url, None)
+        results, shares, rates = {}, {}, []
         for name, (who, path) in chosen.items():
-            wrk(
-                argparse.Namespace(**{**vars(args), "seconds": 2}),
-                f"http://127.0.0.1:{port}{path}",
-                ids.get(who),
+            if name == BARE:
+                continue
+            url = f"http://127.0.0.1:{port}{path}"
+            wrk(warm, url, ids.get(who))
+            bares, runs = [wrk(short, bare_url, None)], []
+            for _round in range(args.rounds):
+                runs.append(wrk(short, url, ids.get(who)))
+                bares.append(wrk(short, bare_url, None))
+            rates += [bare["rps"] for bare in bares]
+            shares[name] = statistics.median(
+                run["rps"] / statistics.mean([before["rps"], after["rps"]])
+                for run, before, after in zip(runs, bares, bares[1:], strict=False)
             )
-            results[name] = wrk(args, f"http://127.0.0.1:{port}{path}", ids.get(who))
-        # The bare view again at the end: the ratio uses the mean of both, so drift shows.
-        again = wrk(args, f"http://127.0.0.1:{port}/bench/bare/", None)
+            results[name] = _combined(runs)
+            results.setdefault(BARE, _combined(bares))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    bare = statistics.mean([results[BARE]["rps"], again["rps"]])
     print(
-        f"\ngunicorn {args.workers} sync workers, wrk -t2 -c{args.connections} -d{args.seconds}s, "
-        f"{os.cpu_count()} cores; bare view {results[BARE]['rps']:.0f} then {again['rps']:.0f} req/s"
+        f"\ngunicorn {args.workers} sync workers, wrk -t2 -c{args.connections}, {args.rounds} rounds of "
+        f"{short.seconds} s per page between runs of the bare view, {os.cpu_count()} cores; "
+        f"bare view {min(rates):.0f}–{max(rates):.0f} req/s over the run"
     )
-    print_table(results, bare)
+    print_table(results, {BARE: 1.0, **shares})
 
 
-def print_table(results: dict[str, dict], bare: float) -> None:
+def _combined(runs: list[dict]) -> dict:
+    """Return the rounds of one page as one result: mean rate and latencies, summed errors."""
+    return {
+        "rps": statistics.mean(run["rps"] for run in runs),
+        **{key: statistics.mean(run[key] for run in runs) for key in ("p50", "p90", "p99")},
+        "errors": sum(run["errors"] for run in runs),
+    }
+
+
+def print_table(results: dict[str, dict], shares: dict[str, float]) -> None:
     """Print req/s, the share of the bare view, the latency percentiles and the errors of each result."""
     print(
         f"{'page':<16} {'req/s':>8} {'of bare':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
@@ -328,7 +352,7 @@ def print_table(results: dict[str, dict], bare: float) -> None:
     )
     for name, result in results.items():
         print(
-            f"{name:<16} {result['rps']:>8.0f} {result['rps'] / bare:>8.0%} {result['p50']:>8.1f} "
+            f"{name:<16} {result['rps']:>8.0f} {shares[name]:>8.0%} {result['p50']:>8.1f} "
             f"{result['p90']:>8.1f} {result['p99']:>8.1f} {result['p99'] / result['p50']:>8.1f} "
             f"{result['errors']:>7}"
         )
@@ -339,7 +363,8 @@ def main() -> None:
     parser.add_argument("--database", default="ruanzhu_pages_bench")
     parser.add_argument("--redis-db", type=int, default=12)
     parser.add_argument("--records", type=int, default=2000)
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=15, help="per page, split into --rounds")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per page, each between two bare runs")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--page", action="append", help="only this page (repeat); the bare view always runs")
