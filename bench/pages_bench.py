@@ -10,10 +10,11 @@ and fills it: the demo accounts, 50 filings of the demo applicant alice in every
 and ``--records`` registry records. Then it starts gunicorn (``--workers`` sync workers, Redis database 12 for
 the cache and sessions, ``RUANZHU_BENCH_VIEWS=1`` for the bare view) on a free port of 127.0.0.1, logs in
 alice and an examiner (password and second factor) to get their session cookies, and drives each page with wrk
-(Debian's ``wrk``: ``scripts/system-deps.sh --bench`` installs it) for ``--seconds``: ``-t2 -c<connections>``.
+(Debian's ``wrk``: ``scripts/system-deps.sh --bench`` installs it) for ``--seconds``: ``-t2 -c<connections>``,
+in ``--rounds`` short runs, each between two runs of the bare view.
 
-For each page it prints req/s, its share of the bare view's req/s measured in the same run, p50/p90/p99 and the
-errors (non-2xx answers and socket errors). The goal is ≥30 % of the bare view with p99 ≤ 4 × p50 and 0 errors.
+For each page it prints req/s, its share of the bare view's req/s (the median over the rounds of the page
+against the bare runs on either side), p50/p90/p99 and the errors (non-2xx answers and socket errors). The goal is ≥30 % of the bare view with p99 ≤ 4 × p50 and 0 errors.
 
 ``--profile`` runs the pages in process instead (Django's test client, the same database and Redis) under
 cProfile and prints, per page, the CPU milliseconds per request, the queries per request and the functions
