@@ -70,7 +70,11 @@ def fill_features(page):
 
 def upload_deposit(page, kind: str, file: dict):
     """Pick the file for the box: it uploads at once and the box comes back with the outcome."""
-    page.get_by_test_id(f"file-{kind}").set_input_files(file)
+    path = f"/documents/{kind}/upload/"
+    with page.expect_response(
+        lambda response: response.request.method == "POST" and response.url.endswith(path), timeout=30_000
+    ):
+        page.get_by_test_id(f"file-{kind}").set_input_files(file)
     expect(page.get_by_test_id(f"slot-{kind}")).not_to_have_attribute("aria-busy", "true")
 
 

@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
@@ -50,8 +51,13 @@ def log_in(page, username, tab="individual"):
 
 
 def upload(page, slot, file):
-    # Picking the file uploads it: no 上传 click.
-    page.get_by_test_id(f"file-{slot}").set_input_files(file)
+    # Picking the file uploads it: no 上传 click. Wait for the upload's answer: until then the row still shows the
+    # outcome of the photo it replaces, and a submit in between would send the application without the new one.
+    path = reverse("identity:upload", args=[slot])
+    with page.expect_response(
+        lambda response: response.request.method == "POST" and response.url.endswith(path), timeout=30_000
+    ):
+        page.get_by_test_id(f"file-{slot}").set_input_files(file)
     # The checks run after the upload; the row shows their outcome when they are done.
     expect(page.get_by_test_id(f"checks-{slot}")).not_to_contain_text("正在检查", timeout=15_000)
 
