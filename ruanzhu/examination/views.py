@@ -55,16 +55,7 @@ def _filter_widgets(form: QueueFilterForm) -> dict:
 
 
 # A row of the queue, its cells escaped as the template escapes a variable.
-QUEUE_ROW = """
-      <tr data-testid="queue-row-{}">
-        <td><a href="{}">{}</a></td>
-        <td>{}</td>
-        <td>{}</td>
-        <td>{}</td>
-        <td>{}</td>
-        <td>{}</td>
-        <td>{}</td>
-      </tr>"""
+QUEUE_ROW = links.linked_row("queue-row-{}", 7)
 
 
 def _queue_rows(filings) -> list[str]:

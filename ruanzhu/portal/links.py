@@ -31,3 +31,15 @@ def reversed_once(name: str, *stand_ins) -> Callable[..., str]:
         return "".join(piece + str(arg) for piece, arg in zip(pieces, args, strict=True)) + last
 
     return build
+
+
+def linked_row(test_id: str, cells: int) -> str:
+    """Return the format_html format of a list's table row: a cell linking the row's page, then plain cells.
+
+    Its fields, in order: the placeholders of ``test_id`` (say ``queue-row-{}``), the link's URL and text, then
+    ``cells - 1`` cell values. Laid out as the lists' templates lay out a row, so that the page reads the same.
+    """
+    plain = "        <td>{}</td>\n" * (cells - 1)
+    return (
+        f'\n      <tr data-testid="{test_id}">\n        <td><a href="{{}}">{{}}</a></td>\n{plain}      </tr>'
+    )

@@ -49,18 +49,7 @@ def search(request):
 
 
 # A result row. Its cells are escaped as the template escapes a variable.
-RESULT_ROW = """
-      <tr data-testid="result">
-        <td><a href="{}">{}</a></td>
-        <td>{}</td>
-        <td>{}</td>
-        <td>{}</td>
-        <td>{}</td>
-        <td>{}</td>
-        <td>{}</td>
-        <td>{}</td>
-      </tr>
-      """
+RESULT_ROW = links.linked_row("result", 8) + "\n      "
 
 
 def _result_rows(results) -> list[str]:
