@@ -105,17 +105,20 @@ def _token_counts(*, scope: str, tokens: list[str]) -> dict[str, int]:
 PLANNER_SETTINGS_FOR_THE_INDEX = """
     WITH saved AS MATERIALIZED (
         SELECT current_setting('enable_seqscan') AS seqscan, current_setting('enable_indexscan') AS indexscan,
-               current_setting('max_parallel_workers_per_gather') AS workers, current_setting('jit') AS jit
+               current_setting('max_parallel_workers_per_gather') AS workers, current_setting('jit') AS jit,
+               current_setting('plan_cache_mode') AS plans
     )
-    SELECT seqscan, indexscan, workers, jit,
+    SELECT seqscan, indexscan, workers, jit, plans,
            (SELECT min(registered_on) FROM {table}), (SELECT max(registered_on) FROM {table}),
            set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
-           set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)
+           set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true),
+           set_config('plan_cache_mode', 'force_custom_plan', true)
     FROM saved
 """
 PLANNER_SETTINGS_RESTORE = """
     SELECT set_config('enable_seqscan', %s, true), set_config('enable_indexscan', %s, true),
-           set_config('max_parallel_workers_per_gather', %s, true), set_config('jit', %s, true)
+           set_config('max_parallel_workers_per_gather', %s, true), set_config('jit', %s, true),
+           set_config('plan_cache_mode', %s, true)
 """
 # A query of more than three characters asks the index for its rarest trigrams only, by the index's statistics,
 # until the records expected to hold them all (were they independent) are at most this share of the records:
@@ -204,15 +207,17 @@ def _search_text_postgresql(
         after_date, after_id = _parse_date_cursor(after)
         after_condition, after_params = "AND (registered_on, id) < (%s, %s)", [after_date, after_id]
     pattern = _like_pattern(query)
-    # Only names from the model and constants are formatted in; the values are parameters.
+    # Only names from the model, constants and integers are formatted in; the values are parameters. The limits
+    # are part of the SQL: once the connection has prepared the statement, a plan made for any limit (a generic
+    # plan) could scan and sort the whole table where the newest rows by the index are enough.
     columns = ", ".join(connection.ops.quote_name(name) for name in RESULT_FIELDS)
     newest = (
         f"SELECT {columns} FROM (SELECT * FROM {table} WHERE TRUE {after_condition} "  # noqa: S608
-        "ORDER BY registered_on DESC, id DESC LIMIT %s) AS newest "
-        f"WHERE {column} LIKE %s ORDER BY registered_on DESC, id DESC LIMIT %s"
+        f"ORDER BY registered_on DESC, id DESC LIMIT {WALK_ROWS:d}) AS newest "
+        f"WHERE {column} LIKE %s ORDER BY registered_on DESC, id DESC LIMIT {int(limit):d}"
     )
     manager = Registration.objects.db_manager(alias)
-    results = list(manager.raw(newest, [*after_params, WALK_ROWS, pattern, limit]))
+    results = list(manager.raw(newest, [*after_params, pattern]))
     if len(results) == limit:
         return results
     indexed = (
@@ -223,12 +228,13 @@ def _search_text_postgresql(
     # Fewer than a page among the newest records, so the match is rare: read its rows from the gram index (a
     # bitmap scan) a year at a time, newest first, until the page is full. The planner is told so, since its
     # estimate for several common grams can be far off, and a walk or scan that computes the grams of every row
-    # would take seconds. The settings are put back afterwards: inside an outer transaction they would otherwise
+    # would take seconds; and it plans each query for its own grams, not once for all (a prepared statement's
+    # generic plan). The settings are put back afterwards: inside an outer transaction they would otherwise
     # outlive this one.
     with transaction.atomic(using=alias), connection.cursor() as cursor:
         cursor.execute(PLANNER_SETTINGS_FOR_THE_INDEX.format(table=table))
         row = cursor.fetchone()
-        saved, (oldest, newest_day) = row[:4], row[4:6]
+        saved, (oldest, newest_day) = row[:5], row[5:7]
         if after is not None and newest_day is not None:
             newest_day = min(newest_day, after_date)
         years = range(newest_day.year, oldest.year - 1, -1) if oldest is not None else range(0)

@@ -334,7 +334,10 @@ def test_the_rarest_grams_are_asked_until_the_expected_rows_are_few():
 )
 def test_a_rare_match_is_read_from_the_gram_index_and_the_planner_is_left_as_it_was(catalogue, monkeypatch):
     monkeypatch.setattr(selectors, "WALK_ROWS", 1)
-    settings = "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), current_setting('jit')"
+    settings = (
+        "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), current_setting('jit'), "
+        "current_setting('plan_cache_mode')"
+    )
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         with connection.cursor() as cursor:
             cursor.execute(settings)
@@ -354,6 +357,26 @@ def test_a_rare_match_is_read_from_the_gram_index_and_the_planner_is_left_as_it_
         cursor.execute("EXPLAIN " + indexed[0])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "registry_name_grams_idx" in plan
+
+
+@pytest.mark.skipif(
+    not POSTGRESQL, reason="prepared statements and the plans PostgreSQL keeps for them are PostgreSQL's"
+)
+def test_a_rare_match_searched_again_on_one_connection_is_planned_for_its_own_grams(catalogue, monkeypatch):
+    # The connection prepares a statement it runs again; PostgreSQL would then switch to one plan for any grams
+    # (a generic plan) after five runs, unless told to plan each run for its own values.
+    monkeypatch.setattr(selectors, "WALK_ROWS", 1)
+    for _ in range(8):
+        assert names(registration_search(query="园区管理")) == ["智慧园区管理平台"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        statements = cursor.fetchall()
+
+    indexed = [
+        (generic, custom) for statement, generic, custom in statements if "registry_search_grams" in statement
+    ]
+    assert indexed, statements
+    assert all(generic == 0 and custom >= 1 for generic, custom in indexed), indexed
 
 
 def test_keyset_pages_have_no_duplicates_or_gaps(generated):
