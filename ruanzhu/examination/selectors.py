@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from ruanzhu.core.pagination import Keyset, KeysetPage, keyset_page
 from ruanzhu.core.review import queue_generation
 from ruanzhu.examination.models import CorrectionRound
 from ruanzhu.filings.models import Filing, FilingParty
+from ruanzhu.filings.selectors import party_names_of
 from ruanzhu.filings.states import EDITABLE, Status
 
 EXAMINE_PERMISSION = "examination.examine_filing"
@@ -123,6 +124,7 @@ def queue_page(
     size: int = PAGE_SIZE,
 ) -> KeysetPage:
     """Return one page of a queue in (submitted_at, id) order, after or before a cursor; no OFFSET, no COUNT.
+    Each filing of the page carries ``party_names``, its parties' names in their order.
 
     Each part of the tab is one status, so that PostgreSQL walks one range of ``filing_queue_idx`` from the cursor.
     """
@@ -132,8 +134,10 @@ def queue_page(
         for branch in _branches(tab)
     ]
     page = keyset_page(parts, QUEUE_ORDER, after=after, before=before, size=size)
-    # The queue shows the parties' names only: their ID numbers are not decrypted for it.
-    prefetch_related_objects(page.rows, Prefetch("parties", FilingParty.objects.only("id", "filing", "name")))
+    # The queue shows the parties' names only (``party_names`` of each row): their ID numbers are not decrypted.
+    names = party_names_of([filing.pk for filing in page.rows])
+    for filing in page.rows:
+        filing.party_names = names[filing.pk]
     return page
 
 

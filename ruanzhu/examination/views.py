@@ -80,7 +80,7 @@ def _queue_rows(filings) -> list[str]:
                 filing.flow_number or filing.pk,
                 filing.service,
                 filing.title,
-                "、".join(party.name for party in filing.parties.all()),
+                "、".join(filing.party_names),
                 timezone.localtime(submitted).strftime("%Y-%m-%d %H:%M") if submitted else "",
                 filing.claimed_by.username if filing.claimed_by_id else "—",
                 labels[shown],

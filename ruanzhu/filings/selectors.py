@@ -152,6 +152,16 @@ def my_filings_page(
     return page if page is not None else my_filings_page(user, size=size)
 
 
+def _filing_slots(count: int) -> dict:
+    """Return the slots of ``count`` filing ids in an IN list, as filing0, filing1 …"""
+    field = FilingParty._meta.get_field("id")
+    # Apart, so that no filing's second stand-in is another's first (an IN list drops repeated values).
+    return {
+        f"filing{number}": (field, STAND_IN_IDS[0] + 1000 + number, STAND_IN_IDS[0] + 2000 + number)
+        for number in range(count)
+    }
+
+
 def _awaiting_query(*, user: int, **filings):
     # ``filings``: the ids of the page's filings, as filing0, filing1 …
     return (
@@ -188,20 +198,40 @@ def awaiting_my_confirmation(user, filings: list[Filing]) -> set[int]:
     if not ids or not user.is_authenticated:
         return set()
     if len(ids) not in _AWAITING_SHAPES:
-        field = FilingParty._meta.get_field("id")
-        slots = {"user": (FilingParty._meta.get_field("account"), *STAND_IN_IDS)}
-        for number in range(len(ids)):
-            # Apart, so that no filing's second stand-in is another's first (an IN list drops repeated values).
-            slots[f"filing{number}"] = (
-                field,
-                STAND_IN_IDS[0] + 1000 + number,
-                STAND_IN_IDS[0] + 2000 + number,
-            )
+        slots = {"user": (FilingParty._meta.get_field("account"), *STAND_IN_IDS), **_filing_slots(len(ids))}
         _AWAITING_SHAPES[len(ids)] = CompiledQuery(_awaiting_query, slots)
     values = {"user": user.pk, **{f"filing{number}": pk for number, pk in enumerate(ids)}}
     alias = router.db_for_read(FilingParty)
     rows = _AWAITING_SHAPES[len(ids)].rows(alias, **values)
     return {row[0] for row in rows}
+
+
+def _party_names_query(**filings):
+    # ``filings``: the ids of the filings, as filing0, filing1 … In the parties' order (position, then id).
+    return FilingParty.objects.filter(filing__in=list(filings.values())).values_list("filing_id", "name")
+
+
+_PARTY_NAMES_SHAPES: dict[int, CompiledQuery] = {}
+
+
+def party_names_of(filing_ids: list[int]) -> dict[int, list[str]]:
+    """Return the names of each filing's parties by filing id, in the order ``filing.parties.all()`` gives them.
+
+    A list of filings (the examiners' queue) shows them; the query is compiled once per number of filings.
+    """
+    if not filing_ids:
+        return {}
+    if len(filing_ids) not in _PARTY_NAMES_SHAPES:
+        _PARTY_NAMES_SHAPES[len(filing_ids)] = CompiledQuery(
+            _party_names_query, _filing_slots(len(filing_ids))
+        )
+    values = {f"filing{number}": pk for number, pk in enumerate(filing_ids)}
+    names = {pk: [] for pk in filing_ids}
+    for filing_id, name in _PARTY_NAMES_SHAPES[len(filing_ids)].rows(
+        router.db_for_read(FilingParty), **values
+    ):
+        names[filing_id].append(name)
+    return names
 
 
 def invitations_waiting(user) -> int:

@@ -1,8 +1,8 @@
 """A filing's page reads its documents and history with SQL compiled once: the rows the related queries give."""
 
-from ruanzhu.filings.models import FilingEvent
-from ruanzhu.filings.selectors import documents_of, events_of
-from tests.factories import FilingFactory
+from ruanzhu.filings.models import Filing, FilingEvent, FilingParty
+from ruanzhu.filings.selectors import documents_of, events_of, party_names_of
+from tests.factories import FilingFactory, UserFactory
 
 
 def _columns(rows) -> list[dict]:
@@ -50,3 +50,29 @@ def test_the_summary_sections_are_what_the_template_rendered(verified_alice, ver
                 expected = template.render(Context({"sections": sections}))
                 assert sections_html(sections) == expected
     assert "&lt;script&gt;" in sections_html(tricky) and "第一行<br>" in sections_html(tricky)
+
+
+def test_the_party_names_are_those_of_each_filings_parties_in_their_order(verified_alice, verified_bob):
+    # The examiners' queue shows them: a joined co-owner, an invitation not yet answered, positions out of the
+    # order of creation, and a filing with no party at all.
+    filing = FilingFactory(submitted=True, applicant=verified_alice, co_owners=[verified_bob])
+    FilingParty.objects.create(
+        filing=filing,
+        account=UserFactory(),
+        name="被邀请的公司",
+        invited_as="13800000000",
+        position=1,
+        status=FilingParty.Status.INVITED,
+    )
+    FilingParty.objects.filter(filing=filing, account=verified_alice).update(position=9)
+    other = FilingFactory(applicant=verified_bob)
+    empty = Filing.objects.create(service="R11", applicant=verified_bob, filer=verified_bob, title="无人")
+
+    def expected(*filings):
+        return {row.pk: [party.name for party in row.parties.all()] for row in filings}
+
+    assert len(expected(filing)[filing.pk]) == 3 and expected(filing)[filing.pk][-1] == "李爱丽"
+    # One shape per number of filings: each is compiled on its first use, then filled with the page's ids.
+    for filings in ([filing], [other, filing], [empty, filing, other], [other, empty]):
+        assert party_names_of([row.pk for row in filings]) == expected(*filings)
+    assert party_names_of([]) == {}
