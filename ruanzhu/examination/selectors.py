@@ -124,9 +124,9 @@ def queue_page(
     size: int = PAGE_SIZE,
 ) -> KeysetPage:
     """Return one page of a queue in (submitted_at, id) order, after or before a cursor; no OFFSET, no COUNT.
-    Each filing of the page carries ``party_names``, its parties' names in their order.
 
     Each part of the tab is one status, so that PostgreSQL walks one range of ``filing_queue_idx`` from the cursor.
+    Each filing of the page carries ``party_names``, its parties' names in their order.
     """
     condition = (filters or QueueFilters()).q(user)
     parts = [
